@@ -1,0 +1,56 @@
+/**
+ * The estimate function: register frames `start..end` to the reference and
+ * write each frame's correction M(t) to the job store. Stateless: everything
+ * it needs is in the task and the stores.
+ *
+ * @module
+ */
+import { createEstimateScratch, estimateFrame } from "../shared/estimate/estimate_frame.ts";
+import { prepareReference } from "../shared/estimate/reference_model.ts";
+import type { EstimateTask, FrameParams, TaskResult } from "../shared/job.ts";
+import { decodeVoxels } from "../shared/nifti/decode.ts";
+import type { FunctionPorts } from "../shared/ports/function_ports.ts";
+import { identity4, toRows12 } from "../shared/rigid.ts";
+import { readFloat32, readFrames } from "./read_frames.ts";
+
+/** Frame registered against itself in pass 1 (its correction is the identity). */
+function selfFrame(task: EstimateTask): number {
+  if (task.pass !== 1) return -1;
+  return typeof task.options.ref === "number" ? task.options.ref : 0;
+}
+
+export async function estimate(task: EstimateTask, ports: FunctionPorts): Promise<TaskResult> {
+  const t0 = performance.now();
+  const { run, start, end } = task;
+  const [nx, ny, nz] = run.dims;
+  const n3 = nx * ny * nz;
+  const ref = await readFloat32(ports.objects, task.refKey, n3);
+  const slab = await readFrames(ports.objects, task.stagedKey, run, start, end);
+  const t1 = performance.now();
+  const model = prepareReference(ref, [nx, ny, nz], run.affine, {
+    fwhm: task.options.fwhm,
+    sep: task.options.sep,
+    degree: task.options.interpEstimate,
+  });
+  const scratch = createEstimateScratch(model);
+  const frame = new Float32Array(n3);
+  const fb = n3 * run.bytesPerVoxel;
+  const self = selfFrame(task);
+  let writeMs = 0;
+  for (let t = start; t < end; t++) {
+    let params: FrameParams;
+    if (t === self) {
+      params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
+    } else {
+      const off = (t - start) * fb;
+      decodeVoxels(slab.subarray(off, off + fb), run.datatype, run.littleEndian, run.slope, run.inter, frame);
+      const r = estimateFrame(model, frame, scratch, t);
+      params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
+    }
+    const w0 = performance.now();
+    await ports.jobs.putParams(task.job, task.pass, t, params);
+    writeMs += performance.now() - w0;
+  }
+  const t2 = performance.now();
+  return { fn: "estimate", start, end, readMs: t1 - t0, computeMs: t2 - t1 - writeMs, writeMs };
+}

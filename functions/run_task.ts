@@ -1,0 +1,35 @@
+/**
+ * One entry for every compute function: dispatch a task to its function, then
+ * record its result in the job store (idempotent: a redelivered task
+ * overwrites the same entry). Web Workers, `deno serve` and Cloudflare queue
+ * consumers all call this.
+ *
+ * @module
+ */
+import { estimatePhase, type Phase, type Task, type TaskResult } from "../shared/job.ts";
+import type { FunctionPorts } from "../shared/ports/function_ports.ts";
+import { estimate } from "./estimate.ts";
+import { reslice } from "./reslice.ts";
+
+/** The phase a task belongs to (its results and progress are counted there). */
+export function phaseOf(task: Task): Phase {
+  if (task.fn === "estimate") return estimatePhase(task.pass);
+  return task.slabKey === null ? "mean" : "reslice";
+}
+
+/** Run `task` with `ports`; resolves with the function's small result once it is stored. */
+export async function runTask(task: Task, ports: FunctionPorts): Promise<TaskResult> {
+  let result: TaskResult;
+  switch (task.fn) {
+    case "estimate":
+      result = await estimate(task, ports);
+      break;
+    case "reslice":
+      result = await reslice(task, ports);
+      break;
+    default:
+      throw new TypeError(`Cannot run task: unknown function "${(task as { fn: string }).fn}"`);
+  }
+  await ports.jobs.putTaskResult(task.job, phaseOf(task), result);
+  return result;
+}

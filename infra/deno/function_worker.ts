@@ -1,0 +1,44 @@
+/**
+ * A Web Worker that runs compute functions: the same `runTask` a `deno serve`
+ * deployment or a Cloudflare consumer runs, with its own adapters (the local
+ * folder store and Deno KV on the same file as the orchestrator).
+ *
+ * Messages in: `{ init: { storeDir, kvPath } }`, then `{ id, task }`.
+ * Messages out: `{ id, ok: true, result }` or `{ id, ok: false, error: { name, message, stack } }`.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { runTask } from "../../functions/run_task.ts";
+import type { Task } from "../../shared/job.ts";
+import type { FunctionPorts } from "../../shared/ports/function_ports.ts";
+import { KvJobStore } from "./kv_job_store.ts";
+import { LocalFolderStore } from "./local_object_store.ts";
+import { zlibCompression } from "./zlib_compression.ts";
+
+let ports: Promise<FunctionPorts> | null = null;
+
+self.onmessage = async (e: MessageEvent) => {
+  const msg = e.data as { init?: { storeDir: string; kvPath: string }; id?: number; task?: Task };
+  if (msg.init) {
+    const { storeDir, kvPath } = msg.init;
+    ports = KvJobStore.open(kvPath).then((jobs) => ({
+      objects: new LocalFolderStore(storeDir),
+      jobs,
+      compression: zlibCompression,
+    }));
+    return;
+  }
+  try {
+    if (!ports || !msg.task) throw new Error("Cannot run task: worker not initialised");
+    const result = await runTask(msg.task, await ports);
+    self.postMessage({ id: msg.id, ok: true, result });
+  } catch (err) {
+    const e2 = err instanceof Error ? err : new Error(String(err));
+    self.postMessage({
+      id: msg.id,
+      ok: false,
+      error: { name: e2.name, message: e2.message, stack: e2.stack ?? "" },
+    });
+  }
+};

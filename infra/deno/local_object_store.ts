@@ -1,0 +1,140 @@
+/**
+ * {@link ObjectStore} on a local folder: key `a/b/c` is the file `<root>/a/b/c`.
+ * Writes go to a temporary sibling first and are renamed into place, so no
+ * partial object ever appears under a final name.
+ *
+ * @module
+ */
+import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore } from "../../shared/ports/object_store.ts";
+
+const PAGE = 1000;
+
+export class LocalFolderStore implements ObjectStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = root.replace(/\/+$/, "");
+  }
+
+  #path(key: string): string {
+    if (key === "" || key.startsWith("/") || key.split("/").some((s) => s === ".." || s === "")) {
+      throw new RangeError(`Cannot use object key "${key}": it must be a relative path without ".."`);
+    }
+    return `${this.root}/${key}`;
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array | null> {
+    const path = this.#path(key);
+    if (!range) {
+      try {
+        return await Deno.readFile(path);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return null;
+        throw e;
+      }
+    }
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+    try {
+      await file.seek(range.offset, Deno.SeekMode.Start);
+      const out = new Uint8Array(range.length);
+      let got = 0;
+      while (got < range.length) {
+        const n = await file.read(out.subarray(got));
+        if (n === null) break;
+        got += n;
+      }
+      if (got < range.length) {
+        throw new RangeError(
+          `Cannot read ${range.length} bytes at ${range.offset} of "${key}": the object ends after ${got}`,
+        );
+      }
+      return out;
+    } finally {
+      file.close();
+    }
+  }
+
+  async getStream(key: string): Promise<ReadableStream<Uint8Array> | null> {
+    try {
+      const file = await Deno.open(this.#path(key), { read: true });
+      return file.readable;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const st = await Deno.stat(this.#path(key));
+      return st.isFile ? { key, size: st.size } : null;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+  }
+
+  async put(key: string, body: ObjectBody): Promise<void> {
+    const path = this.#path(key);
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    await Deno.mkdir(dir, { recursive: true });
+    const tmp = `${dir}/.${path.slice(dir.length + 1)}.${crypto.randomUUID().slice(0, 8)}.part`;
+    try {
+      if (body instanceof Uint8Array) {
+        await Deno.writeFile(tmp, body);
+      } else {
+        const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+        await body.pipeTo(file.writable);
+      }
+      await Deno.rename(tmp, path);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+  }
+
+  async list(prefix: string, cursor?: string): Promise<{ objects: ObjectInfo[]; cursor?: string }> {
+    const slash = prefix.lastIndexOf("/");
+    const base = slash >= 0 ? prefix.slice(0, slash) : "";
+    const keys: ObjectInfo[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      const dir = rel === "" ? this.root : `${this.root}/${rel}`;
+      let entries: Deno.DirEntry[];
+      try {
+        entries = await Array.fromAsync(Deno.readDir(dir));
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return;
+        throw e;
+      }
+      for (const ent of entries) {
+        if (ent.name.startsWith(".")) continue;
+        const key = rel === "" ? ent.name : `${rel}/${ent.name}`;
+        if (ent.isDirectory) {
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
+        } else if (ent.isFile && key.startsWith(prefix)) {
+          const st = await Deno.stat(`${this.root}/${key}`);
+          keys.push({ key, size: st.size });
+        }
+      }
+    };
+    await walk(base);
+    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const from = cursor === undefined ? 0 : keys.findIndex((k) => k.key > cursor);
+    const page = from < 0 ? [] : keys.slice(from, from + PAGE);
+    const more = from >= 0 && from + PAGE < keys.length;
+    return more ? { objects: page, cursor: page[page.length - 1]!.key } : { objects: page };
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await Deno.remove(this.#path(key));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * {@link Invoker} over a pool of Web Workers, one per concurrency slot, each
+ * running {@link runTask} in its own isolate with its own adapters.
+ *
+ * @module
+ */
+import type { Task, TaskResult } from "../../shared/job.ts";
+import type { Invoker } from "../../shared/ports/invoker.ts";
+
+interface Pending {
+  task: Task;
+  resolve: (r: TaskResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** An error thrown inside a function, carried across the worker boundary with its name. */
+export class FunctionError extends Error {
+  constructor(name: string, message: string, stack: string) {
+    super(message);
+    this.name = name;
+    this.stack = stack;
+  }
+}
+
+export class WorkerPoolInvoker implements Invoker {
+  readonly concurrency: number;
+  readonly #workers: Worker[] = [];
+  readonly #idle: Worker[] = [];
+  readonly #queue: Pending[] = [];
+  readonly #running = new Map<number, Pending & { worker: Worker }>();
+  #nextId = 1;
+
+  constructor(workers: number, init: { storeDir: string; kvPath: string }) {
+    this.concurrency = workers;
+    for (let i = 0; i < workers; i++) {
+      const w = new Worker(new URL("./function_worker.ts", import.meta.url), { type: "module" });
+      w.onmessage = (e) => this.#onMessage(w, e.data);
+      w.onerror = (e) => {
+        e.preventDefault();
+        this.#onCrash(w, new Error(`function worker crashed: ${e.message}`));
+      };
+      w.postMessage({ init });
+      this.#workers.push(w);
+      this.#idle.push(w);
+    }
+  }
+
+  invoke(task: Task): Promise<TaskResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ task, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#idle.length > 0 && this.#queue.length > 0) {
+      const worker = this.#idle.pop()!;
+      const job = this.#queue.shift()!;
+      const id = this.#nextId++;
+      this.#running.set(id, { ...job, worker });
+      worker.postMessage({ id, task: job.task });
+    }
+  }
+
+  #onMessage(
+    worker: Worker,
+    msg: {
+      id: number;
+      ok: boolean;
+      result?: TaskResult;
+      error?: { name: string; message: string; stack: string };
+    },
+  ): void {
+    const run = this.#running.get(msg.id);
+    if (!run) return;
+    this.#running.delete(msg.id);
+    this.#idle.push(worker);
+    if (msg.ok) run.resolve(msg.result!);
+    else run.reject(new FunctionError(msg.error!.name, msg.error!.message, msg.error!.stack));
+    this.#pump();
+  }
+
+  #onCrash(worker: Worker, err: Error): void {
+    for (const [id, run] of this.#running) {
+      if (run.worker === worker) {
+        this.#running.delete(id);
+        run.reject(err);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    for (const w of this.#workers) w.terminate();
+    for (const p of this.#queue.splice(0)) p.reject(new Error("invoker closed"));
+    return Promise.resolve();
+  }
+}

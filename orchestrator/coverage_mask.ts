@@ -1,0 +1,20 @@
+/**
+ * The coverage mask: voxels of the first frame's grid that every frame's
+ * resampling reaches from inside its volume. Reslice zeroes the rest so no
+ * frame brings in edge artefacts.
+ *
+ * @module
+ */
+import type { RunLayout } from "../shared/job.ts";
+import { frameCoverage } from "../shared/reslice_kernel.ts";
+import { invert4, type Mat4, mul4 } from "../shared/rigid.ts";
+
+/** Uint8 mask (1 = covered by every frame) from the corrections M(t) relative to the first frame. */
+export function coverageMask(layout: RunLayout, corrections: Mat4[]): Uint8Array {
+  const [nx, ny, nz] = layout.dims;
+  const mask = new Uint8Array(nx * ny * nz).fill(1);
+  const a = layout.affine;
+  const aInv = invert4(a);
+  for (const m of corrections) frameCoverage([nx, ny, nz], mul4(mul4(aInv, invert4(m)), a), mask);
+  return mask;
+}

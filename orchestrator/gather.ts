@@ -1,0 +1,149 @@
+/**
+ * Gather: the orchestrator alone turns the functions' results into the
+ * outputs. The realigned image is byte streaming (a header, then the slabs in
+ * frame order; for gzip, the slabs' deflate data inside one gzip member); the
+ * mean comes from per-slab partial sums; motion files from the parameters.
+ *
+ * @module
+ */
+import { crc32 } from "../shared/crc32.ts";
+import { assembleGzip } from "../shared/gzip_assemble.ts";
+import type { FrameRange, OutputEncoding, OutputKind, RunLayout, TaskResult } from "../shared/job.ts";
+import { framewiseDisplacement } from "../shared/motion/framewise_displacement.ts";
+import { motionTsv, rpText, xfmTsv } from "../shared/motion/motion_files.ts";
+import { forwardTransforms, motionParameters } from "../shared/motion/parameters.ts";
+import { motionPlotSvg } from "../shared/motion/plot_svg.ts";
+import type { NiftiHeader } from "../shared/nifti/header.ts";
+import { trSeconds } from "../shared/nifti/header.ts";
+import { encodeNifti } from "../shared/nifti/read.ts";
+import { encodeNifti1Header } from "../shared/nifti/write_header.ts";
+import type { Mat4 } from "../shared/rigid.ts";
+import type { Compression } from "../shared/ports/compression.ts";
+import type { ObjectStore } from "../shared/ports/object_store.ts";
+import { jobKeys } from "./stage.ts";
+
+export interface GatherInput {
+  id: string;
+  header: NiftiHeader;
+  layout: RunLayout;
+  encoding: OutputEncoding;
+  ranges: FrameRange[];
+  /** Reslice results in range order (CRC-32 and lengths for gzip). */
+  results: TaskResult[];
+  /** Corrections M(t) relative to the first frame. */
+  corrections: Mat4[];
+  /** Output file names by kind. */
+  names: Record<OutputKind, string>;
+  title: string;
+}
+
+export interface GatherPorts {
+  objects: ObjectStore;
+  outputs: ObjectStore;
+  compression: Compression;
+}
+
+/** A stream of the slabs' bytes in order, fetched one after another. */
+function slabStream(objects: ObjectStore, keys: string[], head: Uint8Array): ReadableStream<Uint8Array> {
+  let i = -1;
+  let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (i < 0) {
+          i = 0;
+          controller.enqueue(head);
+          return;
+        }
+        if (current) {
+          const { value, done } = await current.read();
+          if (!done) {
+            controller.enqueue(value);
+            return;
+          }
+          current = null;
+          i++;
+        }
+        if (i >= keys.length) {
+          controller.close();
+          return;
+        }
+        const s = await objects.getStream(keys[i]!);
+        if (!s) throw new Error(`Cannot gather: slab ${keys[i]} is missing`);
+        current = s.getReader();
+      }
+    },
+  });
+}
+
+/** The realigned 4-D image as a stream (uncompressed or one gzip member). */
+async function realignedImage(inp: GatherInput, ports: GatherPorts): Promise<ReadableStream<Uint8Array>> {
+  const keys = jobKeys(inp.id);
+  const head = encodeNifti1Header(inp.header, {
+    datatype: inp.encoding.datatype,
+    sclSlope: inp.encoding.slope,
+    sclInter: inp.encoding.inter,
+    description: "realign: realigned",
+  });
+  const slabKeys = inp.ranges.map((r) => keys.slab(r.start, r.end));
+  if (!inp.encoding.gzip) return slabStream(ports.objects, slabKeys, head);
+  const headDeflated = await ports.compression.deflateSync(head);
+  return assembleGzip(slabKeys.length + 1, async (i) => {
+    if (i === 0) return { deflated: headDeflated, crc32: crc32(head), rawLength: head.length };
+    const r = inp.results[i - 1]!;
+    const body = await ports.objects.getStream(slabKeys[i - 1]!);
+    if (!body || r.crc32 === undefined || r.rawLength === undefined) {
+      throw new Error(`Cannot gather: slab ${slabKeys[i - 1]} is missing or has no checksum`);
+    }
+    return { deflated: body, crc32: r.crc32, rawLength: r.rawLength };
+  });
+}
+
+/** Sum the per-slab partial sums into the mean image. */
+async function meanImage(inp: GatherInput, ports: GatherPorts): Promise<Float32Array> {
+  const [nx, ny, nz] = inp.layout.dims;
+  const n3 = nx * ny * nz;
+  const sum = new Float64Array(n3);
+  const count = new Float64Array(n3);
+  const keys = jobKeys(inp.id);
+  for (const r of inp.ranges) {
+    const bytes = await ports.objects.get(keys.sums("mean", r.start, r.end));
+    if (!bytes) throw new Error(`Cannot gather: partial sums of ${r.start}-${r.end} are missing`);
+    const part = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    for (let i = 0; i < n3; i++) {
+      sum[i]! += part[i]!;
+      count[i]! += part[n3 + i]!;
+    }
+  }
+  const mean = new Float32Array(n3);
+  for (let i = 0; i < n3; i++) mean[i] = count[i]! > 0 ? sum[i]! / count[i]! : 0;
+  return mean;
+}
+
+/** Write every output; returns the output keys by kind. */
+export async function gather(inp: GatherInput, ports: GatherPorts): Promise<Record<OutputKind, string>> {
+  const params = motionParameters(inp.corrections);
+  const fd = framewiseDisplacement(params);
+  const transforms = forwardTransforms(inp.corrections);
+  const tr = trSeconds(inp.header);
+  const n = inp.names;
+  await ports.outputs.put(n.realigned, await realignedImage(inp, ports));
+  const mean = await meanImage(inp, ports);
+  const [nx, ny, nz] = inp.layout.dims;
+  const meanBytes = await encodeNifti(
+    inp.header,
+    mean,
+    { dims: [3, nx, ny, nz, 1, 1, 1, 1], datatype: 16, sclSlope: 1, sclInter: 0, description: "realign: mean" },
+    inp.encoding.gzip,
+  );
+  await ports.outputs.put(n.mean, meanBytes);
+  const enc = new TextEncoder();
+  await ports.outputs.put(n.motion, enc.encode(motionTsv(params, fd)));
+  await ports.outputs.put(n.rp, enc.encode(rpText(params)));
+  await ports.outputs.put(n.xfm, enc.encode(xfmTsv(transforms)));
+  await ports.outputs.put(
+    n.plot,
+    enc.encode(motionPlotSvg({ params, fd, tr: tr > 0 ? tr : null, title: inp.title })),
+  );
+  return n;
+}

@@ -1,0 +1,239 @@
+/**
+ * `register`: the whole flow for one run — open, stage, plan, estimate,
+ * (mean), reslice, gather — resuming a job that already exists. The
+ * orchestrator alone writes job records and final outputs.
+ *
+ * @module
+ */
+import { InputError, isInputError } from "../shared/errors.ts";
+import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
+import {
+  type EstimateTask,
+  type FrameParams,
+  type JobOptions,
+  type JobRecord,
+  type OutputKind,
+  PIPELINE_VERSION,
+  type ResliceTask,
+  type TaskResult,
+} from "../shared/job.ts";
+import { fromRows12, identity4, invert4, type Mat4, mul4 } from "../shared/rigid.ts";
+import type { Compression } from "../shared/ports/compression.ts";
+import type { Invoker } from "../shared/ports/invoker.ts";
+import type { JobStore } from "../shared/ports/job_store.ts";
+import { deletePrefix, type ObjectStore } from "../shared/ports/object_store.ts";
+import { coverageMask } from "./coverage_mask.ts";
+import { fanOut, TaskFailure } from "./fan_out.ts";
+import { gather } from "./gather.ts";
+import { jobId, sha256Hex } from "./job_id.ts";
+import { openRun } from "./open_run.ts";
+import { isGzipName, outputNames, stemOf } from "./output_names.ts";
+import type { Progress } from "./progress_bar.ts";
+import { decodeFrame, frameBytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
+
+export interface OrchestratorPorts {
+  /** Job data: staged frames, reference, slabs, partial sums. */
+  objects: ObjectStore;
+  jobs: JobStore;
+  invoker: Invoker;
+  compression: Compression;
+}
+
+export interface RegisterRequest {
+  /** The input's name (a path or key: its file name gives the output stem) and bytes. */
+  input: { name: string; bytes: Uint8Array };
+  options: JobOptions;
+  /** Where outputs are written, under `outputPrefix`. */
+  outputs: ObjectStore;
+  outputPrefix?: string;
+  maxSlabBytes?: number;
+  force?: boolean;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RegisterSummary {
+  job: string;
+  /** True when a finished job was found and nothing was recomputed. */
+  reused: boolean;
+  frames: number;
+  outputs: Record<OutputKind, string>;
+  /** Wall time per phase, ms. */
+  timings: Record<string, number>;
+  /** Per-task timings of this run's fan-outs. */
+  tasks: (TaskResult & { phase: string })[];
+}
+
+/** Thrown when a job fails; `record` is the failed job as stored. */
+export class JobFailed extends Error {
+  override name = "JobFailed";
+  readonly record: JobRecord;
+  readonly input: boolean;
+  constructor(record: JobRecord) {
+    super(record.error?.message ?? "job failed");
+    this.record = record;
+    this.input = record.error?.kind === "input";
+  }
+}
+
+function refFrameOf(options: JobOptions): number {
+  return typeof options.ref === "number" ? options.ref : 0;
+}
+
+/** Register one run; see the module doc. */
+export async function register(req: RegisterRequest, ports: OrchestratorPorts): Promise<RegisterSummary> {
+  const timings: Record<string, number> = {};
+  let t0 = performance.now();
+  const lap = (name: string) => {
+    const t = performance.now();
+    timings[name] = (timings[name] ?? 0) + (t - t0);
+    t0 = t;
+  };
+  const { name, bytes: fileBytes } = req.input;
+  const run = await openRun(name, fileBytes, ports.compression);
+  const { layout, header } = run;
+  const nt = layout.dims[3];
+  const options: JobOptions = {
+    ...req.options,
+    compress: req.options.compress ?? isGzipName(name),
+  };
+  if (typeof options.ref === "number" && options.ref >= nt) {
+    throw new InputError("--ref", `frame ${options.ref} does not exist: ${name} has ${nt} frames (0..${nt - 1})`);
+  }
+  const id = await jobId(await sha256Hex(fileBytes), options);
+  const names = outputNames(stemOf(name), options.compress === true);
+  const prefix = req.outputPrefix ?? "";
+  const outKeys = Object.fromEntries(
+    Object.entries(names).map(([k, v]) => [k, prefix + v]),
+  ) as Record<OutputKind, string>;
+  const keys = jobKeys(id);
+
+  if (req.force) {
+    await ports.jobs.deleteJob(id);
+    await deletePrefix(ports.objects, `${keys.base}/`);
+  }
+  const now = () => new Date().toISOString();
+  let record = await ports.jobs.getJob(id);
+  if (record?.state === "done" && record.version === PIPELINE_VERSION) {
+    const present = await Promise.all(Object.values(outKeys).map((k) => req.outputs.head(k)));
+    if (present.every((p) => p !== null)) {
+      return { job: id, reused: true, frames: nt, outputs: outKeys, timings: record.timings ?? {}, tasks: [] };
+    }
+  }
+  if (!record) {
+    record = {
+      id,
+      version: PIPELINE_VERSION,
+      state: "running",
+      input: { name, size: fileBytes.length, hash: "" },
+      options,
+      created: now(),
+      updated: now(),
+      phase: "stage",
+      frames: nt,
+    };
+    await ports.jobs.createJob(record);
+  }
+  const save = async (patch: Partial<JobRecord>) => {
+    record = { ...record!, ...patch, updated: now() };
+    await ports.jobs.putJob(record);
+  };
+  await save({ state: "running", phase: "stage" });
+  const tasks: (TaskResult & { phase: string })[] = [];
+  try {
+    lap("open");
+    // 1 stage
+    const refFrame = refFrameOf(options);
+    await stageRun(ports.objects, id, run.bytes, decodeFrame(run.bytes, layout, refFrame));
+    const encoding = outputEncoding(layout, options, options.compress === true, { min: 0, max: 0 });
+    lap("stage");
+
+    // 2 plan
+    const size = rangeCount({
+      frames: nt,
+      workers: ports.invoker.concurrency,
+      frameBytes: frameBytes(layout),
+      maxSlabBytes: req.maxSlabBytes ?? 64 * 1024 * 1024,
+    });
+    const ranges = record.ranges ?? planRanges(nt, size);
+    await save({ ranges, phase: "estimate" });
+
+    // 3 estimate
+    const base = { job: id, run: layout, stagedKey: keys.staged, options };
+    const estimateTasks: EstimateTask[] = ranges.map((r) => ({
+      ...base,
+      fn: "estimate",
+      start: r.start,
+      end: r.end,
+      pass: 1,
+      refKey: keys.ref(1),
+    }));
+    const fanCtx = { job: id, jobs: ports.jobs, invoker: ports.invoker, total: nt, onProgress: req.onProgress };
+    const est = await fanOut({ ...fanCtx, phase: "estimate" }, estimateTasks);
+    tasks.push(...est.map((r) => ({ ...r, phase: "estimate" })));
+    lap("estimate");
+
+    // corrections relative to the first frame
+    const params = await ports.jobs.getParams(id, 1, 0, nt);
+    const refCorrections = params.map((p, t) => {
+      if (!p) throw new Error(`Cannot gather: frame ${t} has no parameters`);
+      return fromRows12((p as FrameParams).m);
+    });
+    const toFirst = invert4(refCorrections[0]!);
+    const corrections: Mat4[] = refCorrections.map((m, t) => t === 0 ? identity4() : mul4(toFirst, m));
+
+    // 5 reslice
+    await save({ phase: "reslice" });
+    let maskKey: string | null = null;
+    if (options.mask) {
+      await ports.objects.put(keys.mask, coverageMask(layout, corrections));
+      maskKey = keys.mask;
+    }
+    const resliceTasks: ResliceTask[] = ranges.map((r) => ({
+      ...base,
+      fn: "reslice",
+      start: r.start,
+      end: r.end,
+      pass: 1,
+      toFirst,
+      maskKey,
+      slabKey: keys.slab(r.start, r.end),
+      sumKey: keys.sums("mean", r.start, r.end),
+      encoding,
+    }));
+    const res = await fanOut({ ...fanCtx, phase: "reslice" }, resliceTasks);
+    tasks.push(...res.map((r) => ({ ...r, phase: "reslice" })));
+    lap("reslice");
+
+    // 6 gather
+    await save({ phase: "gather" });
+    req.onProgress?.({ phase: "gather", done: 0, total: 0 });
+    const written = await gather(
+      {
+        id,
+        header,
+        layout,
+        encoding,
+        ranges,
+        results: res,
+        corrections,
+        names: outKeys,
+        title: stemOf(name),
+      },
+      { objects: ports.objects, outputs: req.outputs, compression: ports.compression },
+    );
+    lap("gather");
+    await save({ state: "done", phase: "gather", outputs: written, timings });
+    return { job: id, reused: false, frames: nt, outputs: written, timings, tasks };
+  } catch (e) {
+    const input = isInputError(e) || (e instanceof TaskFailure && e.input);
+    await save({
+      state: "failed",
+      error: {
+        message: e instanceof Error ? e.message : String(e),
+        kind: input ? "input" : "internal",
+        ...(e instanceof TaskFailure ? { range: e.range } : {}),
+      },
+    });
+    throw new JobFailed(record);
+  }
+}

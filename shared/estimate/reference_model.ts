@@ -1,0 +1,203 @@
+/**
+ * The reference side of SPM-style rigid registration (spm_realign), computed
+ * once per run: the smoothed reference, a jittered grid of sample points,
+ * and at each point the reference value `b` and the six derivative columns
+ * `D_k = ∇G(w) · (∂S/∂q_k · w)` of the rigid parameters of `spmMatrix`
+ * (translations x, y, z; pitch, roll, yaw at 0), `w` the point in world mm.
+ *
+ * Choices, as SPM makes them:
+ * - Smoothing: SPM smooths with `sqrt(max(fwhm² − vox², 0))` per axis,
+ *   counting the voxel itself as part of the blur; so do we
+ *   ({@link effectiveFwhm}). The frame is smoothed with the same kernel.
+ * - Points: every `sep` mm (step `sep / voxel size`, at least 1 voxel) from
+ *   voxel 0 to `n − 1.5`, each moved by a jitter in [0, 0.5) voxel per axis
+ *   from a fixed-seed generator, so the model repeats exactly.
+ * - Points whose smoothed value and gradient are both exactly 0 (background
+ *   of a skull-stripped image, beyond the kernel's reach) are dropped: their
+ *   rows of the normal equations are exactly zero, so this only saves time.
+ *   SPM's further thinning of low-information points is not done.
+ *
+ * @module
+ */
+
+import { InputError } from "../errors.ts";
+import { invert4, type Mat4 } from "../rigid.ts";
+import { sampleTrilinearGrad } from "../interp/trilinear.ts";
+import { gaussianSmooth } from "../smooth.ts";
+import { mulberry32 } from "./prng.ts";
+
+/** Registration settings shared by the reference and every frame. */
+export interface EstimateSettings {
+  /** Smoothing FWHM in mm (SPM default 5). */
+  fwhm: number;
+  /** Sample point spacing in mm (SPM default 4). */
+  sep: number;
+  /** Interpolation degree for estimation: 1 = trilinear (the only one so far). */
+  degree: number;
+}
+
+/** Columns per point: six rigid derivatives (negated) and the reference value. */
+export const NCOL = 7;
+
+/** The precomputed reference: sample points and their normal-equation rows. */
+export interface ReferenceModel {
+  dims: [number, number, number];
+  /** Voxel (0-based) → world (mm), row-major. */
+  affine: Mat4;
+  /** World → voxel. */
+  affineInv: Mat4;
+  voxelSize: [number, number, number];
+  /** FWHM actually applied per axis (mm), see {@link effectiveFwhm}. */
+  smoothFwhm: [number, number, number];
+  settings: EstimateSettings;
+  /** Number of sample points. */
+  n: number;
+  /** Voxel coordinates of the points (structure of arrays). */
+  px: Float64Array;
+  py: Float64Array;
+  pz: Float64Array;
+  /** Row p of A, `[−D_1..−D_6, b]`, at `cols[p*7 .. p*7+7]`. */
+  cols: Float64Array;
+  /** `AᵀA` over all points (7×7 row-major). */
+  ata: Float64Array;
+}
+
+/** Column lengths of the affine's 3×3 part: the voxel size in mm. */
+export function voxelSizeOf(affine: Mat4): [number, number, number] {
+  const c = (j: number) => Math.hypot(affine[j]!, affine[4 + j]!, affine[8 + j]!);
+  return [c(0), c(1), c(2)];
+}
+
+/** SPM's per-axis smoothing: `sqrt(max(fwhm² − vox², 0))` mm. */
+export function effectiveFwhm(
+  fwhm: number,
+  voxelSize: readonly [number, number, number],
+): [number, number, number] {
+  const f = (v: number) => Math.sqrt(Math.max(fwhm * fwhm - v * v, 0));
+  return [f(voxelSize[0]), f(voxelSize[1]), f(voxelSize[2])];
+}
+
+/** Validates the settings (an option the user gave) before any work. */
+export function checkSettings(s: EstimateSettings): void {
+  if (!(Number.isFinite(s.fwhm) && s.fwhm >= 0)) {
+    throw new InputError("--fwhm", `must be a number ≥ 0 (mm), got ${s.fwhm}`);
+  }
+  if (!(Number.isFinite(s.sep) && s.sep > 0)) {
+    throw new InputError("--sep", `must be a number > 0 (mm), got ${s.sep}`);
+  }
+  if (s.degree !== 1) {
+    throw new InputError("--interp-estimate", `degree ${s.degree} is not supported yet (use 1)`);
+  }
+}
+
+/** Grid positions along one axis of `n` voxels every `step` voxels, up to n − 1.5. */
+function axisGrid(n: number, step: number): number[] {
+  if (n < 2) return [0];
+  const g: number[] = [];
+  for (let v = 0; v <= n - 1.5 + 1e-9; v += step) g.push(v);
+  return g;
+}
+
+/** Jitter seed: fixed, so the model (and every result) repeats exactly. */
+const JITTER_SEED = 0x5eed1234;
+
+/**
+ * Smooth the reference, lay out the sample points and precompute everything
+ * estimation needs from the reference. `ref` is one volume (NIfTI order).
+ */
+export function prepareReference(
+  ref: ArrayLike<number>,
+  dims: readonly [number, number, number],
+  affine: Mat4,
+  settings: EstimateSettings,
+): ReferenceModel {
+  checkSettings(settings);
+  const [nx, ny, nz] = dims;
+  const nvox = nx * ny * nz;
+  if (ref.length < nvox) throw new RangeError(`Cannot prepare reference: fewer than ${nvox} voxels`);
+  const voxelSize = voxelSizeOf(affine);
+  const smoothFwhm = effectiveFwhm(settings.fwhm, voxelSize);
+  const g = new Float32Array(nvox);
+  gaussianSmooth(ref, dims, voxelSize, smoothFwhm, g);
+
+  const gx = axisGrid(nx, Math.max(1, settings.sep / voxelSize[0]));
+  const gy = axisGrid(ny, Math.max(1, settings.sep / voxelSize[1]));
+  const gz = axisGrid(nz, Math.max(1, settings.sep / voxelSize[2]));
+  const cap = gx.length * gy.length * gz.length;
+  const px = new Float64Array(cap), py = new Float64Array(cap), pz = new Float64Array(cap);
+  const cols = new Float64Array(cap * NCOL);
+  const rnd = mulberry32(JITTER_SEED);
+  const jx = nx > 1 ? 0.5 : 0, jy = ny > 1 ? 0.5 : 0, jz = nz > 1 ? 0.5 : 0;
+  // World gradient = A_lin⁻ᵀ · voxel gradient.
+  const ai = invert4(affine);
+  const a = affine;
+  const s = new Float64Array(4);
+  let n = 0;
+  for (let k = 0; k < gz.length; k++) {
+    for (let j = 0; j < gy.length; j++) {
+      for (let i = 0; i < gx.length; i++) {
+        // Always draw three numbers so the jitter of a point does not depend on skipping.
+        const x = gx[i]! + rnd() * jx, y = gy[j]! + rnd() * jy, z = gz[k]! + rnd() * jz;
+        if (!sampleTrilinearGrad(g, nx, ny, nz, x, y, z, s)) continue;
+        const b = s[0]!, vx = s[1]!, vy = s[2]!, vz = s[3]!;
+        if (b === 0 && vx === 0 && vy === 0 && vz === 0) continue;
+        const dx = ai[0]! * vx + ai[4]! * vy + ai[8]! * vz;
+        const dy = ai[1]! * vx + ai[5]! * vy + ai[9]! * vz;
+        const dz = ai[2]! * vx + ai[6]! * vy + ai[10]! * vz;
+        const wx = a[0]! * x + a[1]! * y + a[2]! * z + a[3]!;
+        const wy = a[4]! * x + a[5]! * y + a[6]! * z + a[7]!;
+        const wz = a[8]! * x + a[9]! * y + a[10]! * z + a[11]!;
+        px[n] = x;
+        py[n] = y;
+        pz[n] = z;
+        const o = n * NCOL;
+        cols[o] = -dx;
+        cols[o + 1] = -dy;
+        cols[o + 2] = -dz;
+        cols[o + 3] = -(dy * wz - dz * wy); // pitch: ∂S/∂q·w = (0, w_z, −w_y)
+        cols[o + 4] = -(dx * wz - dz * wx); // roll:  (w_z, 0, −w_x)
+        cols[o + 5] = -(dx * wy - dy * wx); // yaw:   (w_y, −w_x, 0)
+        cols[o + 6] = b;
+        n++;
+      }
+    }
+  }
+  const ata = new Float64Array(NCOL * NCOL);
+  accumulateAta(cols, 0, n, ata);
+  return {
+    dims: [nx, ny, nz],
+    affine: affine.slice(),
+    affineInv: ai,
+    voxelSize,
+    smoothFwhm,
+    settings: { ...settings },
+    n,
+    px: px.slice(0, n),
+    py: py.slice(0, n),
+    pz: pz.slice(0, n),
+    cols: cols.slice(0, n * NCOL),
+    ata,
+  };
+}
+
+/** Adds `Σ a_p a_pᵀ` over points `from..to` (exclusive) into `ata` (7×7, full). */
+export function accumulateAta(cols: Float64Array, from: number, to: number, ata: Float64Array) {
+  for (let p = from; p < to; p++) addOuterLower(cols, p, ata, 1);
+  mirrorLower(ata);
+}
+
+/** `ata += sign · a_p a_pᵀ` for one point, lower triangle only (see {@link mirrorLower}). */
+export function addOuterLower(cols: Float64Array, p: number, ata: Float64Array, sign: number) {
+  const o = p * NCOL;
+  for (let i = 0; i < NCOL; i++) {
+    const ai = cols[o + i]! * sign;
+    for (let j = 0; j <= i; j++) ata[i * NCOL + j]! += ai * cols[o + j]!;
+  }
+}
+
+/** Copies the lower triangle of a 7×7 onto its upper triangle. */
+export function mirrorLower(ata: Float64Array) {
+  for (let i = 0; i < NCOL; i++) {
+    for (let j = i + 1; j < NCOL; j++) ata[i * NCOL + j] = ata[j * NCOL + i]!;
+  }
+}

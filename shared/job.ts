@@ -1,0 +1,182 @@
+/**
+ * The job model shared by the orchestrator, the functions and the adapters:
+ * options that change a result, the staged run's layout, task messages and
+ * the job record kept in the {@link JobStore}.
+ *
+ * @module
+ */
+
+/** Version of the pipeline; part of every job id, so a change reprocesses. */
+export const PIPELINE_VERSION = "0.2.0";
+
+/** Registration target: the first frame, the mean (two passes) or a 0-based frame. */
+export type RefChoice = "first" | "mean" | number;
+
+/** Every option that can change a result (and so is hashed into the job id). */
+export interface JobOptions {
+  ref: RefChoice;
+  /** Interpolation degree for estimation: 1 = trilinear, 2..7 = B-spline. */
+  interpEstimate: number;
+  /** Interpolation degree for reslicing. */
+  interpReslice: number;
+  /** Gaussian smoothing before estimation, FWHM in mm. */
+  fwhm: number;
+  /** Sampling distance of the estimation points, in mm. */
+  sep: number;
+  /** Zero voxels that some frame does not cover. */
+  mask: boolean;
+  /** Output datatype: the input's (rescaled so nothing clips) or float32. */
+  dtype: "same" | "float32";
+  /** Output compression; `null` follows the input. */
+  compress: boolean | null;
+}
+
+export const DEFAULT_OPTIONS: JobOptions = {
+  ref: "first",
+  interpEstimate: 1,
+  interpReslice: 1,
+  fwhm: 5,
+  sep: 4,
+  mask: true,
+  dtype: "same",
+  compress: null,
+};
+
+/** Where a staged run's voxels are and how to decode them. */
+export interface RunLayout {
+  /** nx, ny, nz, nt. */
+  dims: [number, number, number, number];
+  /** NIfTI datatype code of the staged bytes. */
+  datatype: number;
+  bytesPerVoxel: number;
+  littleEndian: boolean;
+  /** Byte offset of frame 0 in the staged object. */
+  voxOffset: number;
+  /** Scaling applied on decode (slope 0 already replaced by 1). */
+  slope: number;
+  inter: number;
+  /** Voxel (0-based) → world (mm) affine, row-major 4×4. */
+  affine: number[];
+  /** Voxel sizes in mm. */
+  voxelSize: [number, number, number];
+}
+
+/** Output encoding chosen at staging so every function writes the same bytes. */
+export interface OutputEncoding {
+  datatype: number;
+  bytesPerVoxel: number;
+  slope: number;
+  inter: number;
+  /** Deflate each slab (sync flush) for a gzip output. */
+  gzip: boolean;
+}
+
+/** Phases of a job; `estimate2` is the second pass of `--ref mean`, `mean` builds its target. */
+export type Phase = "stage" | "estimate" | "mean" | "estimate2" | "reslice" | "gather";
+
+/** The phase that counts an estimation pass's frames. */
+export function estimatePhase(pass: number): Phase {
+  return pass === 2 ? "estimate2" : "estimate";
+}
+
+export type JobState = "queued" | "running" | "done" | "failed";
+
+/** A `start..end` frame range, end exclusive. */
+export interface FrameRange {
+  start: number;
+  end: number;
+}
+
+/** Key of a range, as used in object keys: `start-end`. */
+export function rangeKey(r: FrameRange): string {
+  return `${r.start}-${r.end}`;
+}
+
+interface TaskBase {
+  job: string;
+  start: number;
+  end: number;
+  run: RunLayout;
+  /** Object key of the staged, uncompressed, range-readable frames. */
+  stagedKey: string;
+  options: JobOptions;
+}
+
+/** Estimate the frames `start..end` against the reference volume. */
+export interface EstimateTask extends TaskBase {
+  fn: "estimate";
+  /** 1 = against the chosen frame (or the first, for `mean`), 2 = against the mean. */
+  pass: number;
+  /** Object key of the reference volume (Float32, little-endian, one frame). */
+  refKey: string;
+}
+
+/** Resample the frames `start..end` onto the first frame's grid. */
+export interface ResliceTask extends TaskBase {
+  fn: "reslice";
+  /** The estimation pass whose parameters to use. */
+  pass: number;
+  /** Row-major 4×4 that turns a reference-relative correction into a first-frame-relative one. */
+  toFirst: number[];
+  /** Object key of the coverage mask (Uint8, one frame), when masking. */
+  maskKey: string | null;
+  /** Where to write the slab; `null` for the mean-only pass (`--ref mean`, pass 1). */
+  slabKey: string | null;
+  /** Where to write the partial sums (Float64 sum then Float64 count per voxel). */
+  sumKey: string;
+  encoding: OutputEncoding;
+}
+
+export type Task = EstimateTask | ResliceTask;
+
+/** What a function reports back (small; the bulk lives in the stores). */
+export interface TaskResult {
+  fn: Task["fn"];
+  start: number;
+  end: number;
+  /** For a gzip slab: CRC-32 and length of the uncompressed bytes, length of the deflate data. */
+  crc32?: number;
+  rawLength?: number;
+  deflatedLength?: number;
+  /** Timings in ms, for `--profile`. */
+  readMs: number;
+  computeMs: number;
+  writeMs: number;
+}
+
+/** Parameters of one frame, as a function writes them to the job store. */
+export interface FrameParams {
+  /** Correction M(t) against the reference, top three rows of the 4×4, row-major. */
+  m: number[];
+  /** Intensity scale of the frame relative to the reference. */
+  scale: number;
+  iterations: number;
+}
+
+export interface JobError {
+  message: string;
+  /** "input": the user can fix it (exit 2); "internal": a bug or an outage (exit 1). */
+  kind: "input" | "internal";
+  range?: string;
+}
+
+/** Output names a finished job records (keys or paths). */
+export type OutputKind = "realigned" | "mean" | "motion" | "rp" | "xfm" | "plot";
+
+export interface JobRecord {
+  id: string;
+  version: string;
+  state: JobState;
+  /** The input as the trigger named it (a path or an object key) and its facts. */
+  input: { name: string; size: number; hash: string };
+  options: JobOptions;
+  created: string;
+  updated: string;
+  phase?: Phase;
+  frames?: number;
+  ranges?: FrameRange[];
+  error?: JobError;
+  outputs?: Partial<Record<OutputKind, string>>;
+  /** Wall time per phase in ms. */
+  timings?: Record<string, number>;
+}

@@ -1,0 +1,32 @@
+/**
+ * The README's test command (`deno task test`): runs the whole suite with
+ * `deno test`, passes its output through, then prints the plain summary line
+ * CI reads: `N passed, N failed`.
+ *
+ * Extra arguments are passed to `deno test` (e.g. a file or `--filter`).
+ *
+ * @module
+ */
+
+const args = Deno.args.length > 0 ? Deno.args : ["test/"];
+const cmd = new Deno.Command(Deno.execPath(), {
+  args: ["test", "--allow-all", "--unstable-kv", ...args],
+  env: { NO_COLOR: "1" },
+  stdout: "piped",
+  stderr: "inherit",
+});
+const child = cmd.spawn();
+const decoder = new TextDecoder();
+let tail = "";
+const out = Deno.stdout;
+for await (const chunk of child.stdout) {
+  await out.write(chunk);
+  tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4000);
+}
+const status = await child.status;
+const m = [...tail.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].pop();
+const passed = m ? Number(m[1]) : 0;
+let failed = m ? Number(m[2]) : 0;
+if (!status.success && failed === 0) failed = 1; // the runner itself failed (type error, crash)
+console.log(`${passed} passed, ${failed} failed`);
+Deno.exit(status.success ? 0 : 1);
