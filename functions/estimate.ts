@@ -10,6 +10,8 @@ import { prepareReference } from "../shared/estimate/reference_model.ts";
 import type { EstimateTask, FrameParams, TaskResult } from "../shared/job.ts";
 import { decodeVoxels } from "../shared/nifti/decode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
+import type { FrameEntry } from "../shared/ports/job_store.ts";
+import { FrameBatcher } from "./frame_batcher.ts";
 import { identity4, toRows12 } from "../shared/rigid.ts";
 import { readFloat32, readFrames } from "./read_frames.ts";
 
@@ -36,7 +38,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const frame = new Float32Array(n3);
   const fb = n3 * run.bytesPerVoxel;
   const self = selfFrame(task);
-  let writeMs = 0;
+  const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
   for (let t = start; t < end; t++) {
     let params: FrameParams;
     if (t === self) {
@@ -47,10 +49,10 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
       const r = estimateFrame(model, frame, scratch, t);
       params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
     }
-    const w0 = performance.now();
-    await ports.jobs.putParams(task.job, task.pass, t, params);
-    writeMs += performance.now() - w0;
+    await batch.add({ frame: t, params });
   }
+  await batch.flush();
   const t2 = performance.now();
+  const writeMs = batch.flushMs;
   return { fn: "estimate", start, end, readMs: t1 - t0, computeMs: t2 - t1 - writeMs, writeMs };
 }

@@ -16,6 +16,7 @@ import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { frameCoverage, resliceTrilinear } from "../shared/reslice_kernel.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
+import { FrameBatcher } from "./frame_batcher.ts";
 import { readFrames } from "./read_frames.ts";
 
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
@@ -39,7 +40,8 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const a = run.affine;
   const aInv = invert4(a);
   const fb = n3 * run.bytesPerVoxel;
-  let writeMs = 0;
+  const phase = task.slabKey ? "reslice" : "mean";
+  const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
   for (let t = start; t < end; t++) {
     const p = params[t - start];
     if (!p) throw new Error(`Cannot reslice frame ${t}: no parameters for estimation pass ${task.pass} (${estimatePhase(task.pass)})`);
@@ -64,16 +66,17 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
       }
     }
     if (out) encodeVoxels(frameOut, encoding.datatype, encoding.slope, encoding.inter, out.subarray((t - start) * n3 * obpv, (t - start + 1) * n3 * obpv));
-    const w0 = performance.now();
-    await ports.jobs.frameDone(task.job, task.slabKey ? "reslice" : "mean", t);
-    writeMs += performance.now() - w0;
+    await batch.add(t);
   }
   const t2 = performance.now();
   const result: TaskResult = { fn: "reslice", start, end, readMs: t1 - t0, computeMs: 0, writeMs: 0 };
+  let deflateMs = 0;
   if (out && task.slabKey) {
     if (encoding.gzip) {
+      const d0 = performance.now();
       const deflated = await ports.compression.deflateSync(out);
       result.crc32 = crc32(out);
+      deflateMs = performance.now() - d0;
       result.rawLength = out.length;
       result.deflatedLength = deflated.length;
       await ports.objects.put(task.slabKey, deflated);
@@ -81,10 +84,10 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
       await ports.objects.put(task.slabKey, out);
     }
   }
-  const t3 = performance.now();
   await ports.objects.put(task.sumKey, new Uint8Array(sums.buffer));
-  const t4 = performance.now();
-  result.computeMs = t2 - t1 - writeMs + (t3 - t2) * 0;
-  result.writeMs = writeMs + (t4 - t2);
+  await batch.flush();
+  const t3 = performance.now();
+  result.computeMs = t2 - t1 - batch.flushMs + deflateMs;
+  result.writeMs = t3 - t2 - deflateMs;
   return result;
 }

@@ -20,6 +20,7 @@ import { encodeNifti1Header } from "../shared/nifti/write_header.ts";
 import type { Mat4 } from "../shared/rigid.ts";
 import type { Compression } from "../shared/ports/compression.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
+import { sumPartials } from "./partial_sums.ts";
 import { jobKeys } from "./stage.ts";
 
 export interface GatherInput {
@@ -95,29 +96,8 @@ async function realignedImage(inp: GatherInput, ports: GatherPorts): Promise<Rea
     if (!body || r.crc32 === undefined || r.rawLength === undefined) {
       throw new Error(`Cannot gather: slab ${slabKeys[i - 1]} is missing or has no checksum`);
     }
-    return { deflated: body, crc32: r.crc32, rawLength: r.rawLength };
+    return { deflated: body, crc32: r.crc32, rawLength: r.rawLength, deflatedLength: r.deflatedLength };
   });
-}
-
-/** Sum the per-slab partial sums into the mean image. */
-async function meanImage(inp: GatherInput, ports: GatherPorts): Promise<Float32Array> {
-  const [nx, ny, nz] = inp.layout.dims;
-  const n3 = nx * ny * nz;
-  const sum = new Float64Array(n3);
-  const count = new Float64Array(n3);
-  const keys = jobKeys(inp.id);
-  for (const r of inp.ranges) {
-    const bytes = await ports.objects.get(keys.sums("mean", r.start, r.end));
-    if (!bytes) throw new Error(`Cannot gather: partial sums of ${r.start}-${r.end} are missing`);
-    const part = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    for (let i = 0; i < n3; i++) {
-      sum[i]! += part[i]!;
-      count[i]! += part[n3 + i]!;
-    }
-  }
-  const mean = new Float32Array(n3);
-  for (let i = 0; i < n3; i++) mean[i] = count[i]! > 0 ? sum[i]! / count[i]! : 0;
-  return mean;
 }
 
 /** Write every output; returns the output keys by kind. */
@@ -128,7 +108,11 @@ export async function gather(inp: GatherInput, ports: GatherPorts): Promise<Reco
   const tr = trSeconds(inp.header);
   const n = inp.names;
   await ports.outputs.put(n.realigned, await realignedImage(inp, ports));
-  const mean = await meanImage(inp, ports);
+  const mean = await sumPartials(
+    ports.objects,
+    inp.layout,
+    inp.ranges.map((r) => jobKeys(inp.id).sums("mean", r.start, r.end)),
+  );
   const [nx, ny, nz] = inp.layout.dims;
   const meanBytes = await encodeNifti(
     inp.header,

@@ -8,8 +8,8 @@
 import { InputError, isInputError } from "../shared/errors.ts";
 import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import {
+  estimatePhase,
   type EstimateTask,
-  type FrameParams,
   type JobOptions,
   type JobRecord,
   type OutputKind,
@@ -29,7 +29,8 @@ import { jobId, sha256Hex } from "./job_id.ts";
 import { openRun } from "./open_run.ts";
 import { isGzipName, outputNames, stemOf } from "./output_names.ts";
 import type { Progress } from "./progress_bar.ts";
-import { decodeFrame, frameBytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
+import { decodeFrame, float32Bytes, frameBytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
+import { sumPartials } from "./partial_sums.ts";
 
 export interface OrchestratorPorts {
   /** Job data: staged frames, reference, slabs, partial sums. */
@@ -157,27 +158,57 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
     const ranges = record.ranges ?? planRanges(nt, size);
     await save({ ranges, phase: "estimate" });
 
-    // 3 estimate
+    // 3 estimate (pass 1: against the chosen frame, or the first for --ref mean)
     const base = { job: id, run: layout, stagedKey: keys.staged, options };
-    const estimateTasks: EstimateTask[] = ranges.map((r) => ({
-      ...base,
-      fn: "estimate",
-      start: r.start,
-      end: r.end,
-      pass: 1,
-      refKey: keys.ref(1),
-    }));
     const fanCtx = { job: id, jobs: ports.jobs, invoker: ports.invoker, total: nt, onProgress: req.onProgress };
-    const est = await fanOut({ ...fanCtx, phase: "estimate" }, estimateTasks);
-    tasks.push(...est.map((r) => ({ ...r, phase: "estimate" })));
-    lap("estimate");
+    const estimatePass = async (pass: number): Promise<Mat4[]> => {
+      const phase = estimatePhase(pass);
+      const estimateTasks: EstimateTask[] = ranges.map((r) => ({
+        ...base,
+        fn: "estimate",
+        start: r.start,
+        end: r.end,
+        pass,
+        refKey: keys.ref(pass),
+      }));
+      const est = await fanOut({ ...fanCtx, phase }, estimateTasks);
+      tasks.push(...est.map((r) => ({ ...r, phase })));
+      lap(phase);
+      const params = await ports.jobs.getParams(id, pass, 0, nt);
+      return params.map((p, t) => {
+        if (!p) throw new Error(`Cannot gather: frame ${t} has no parameters from pass ${pass}`);
+        return fromRows12(p.m);
+      });
+    };
+    let pass = 1;
+    let refCorrections = await estimatePass(1);
 
-    // corrections relative to the first frame
-    const params = await ports.jobs.getParams(id, 1, 0, nt);
-    const refCorrections = params.map((p, t) => {
-      if (!p) throw new Error(`Cannot gather: frame ${t} has no parameters`);
-      return fromRows12((p as FrameParams).m);
-    });
+    // 4 (mean) a second pass against the mean of the pass-1 realigned frames
+    if (options.ref === "mean") {
+      await save({ phase: "mean" });
+      const meanTasks: ResliceTask[] = ranges.map((r) => ({
+        ...base,
+        fn: "reslice",
+        start: r.start,
+        end: r.end,
+        pass: 1,
+        toFirst: identity4(),
+        maskKey: null,
+        slabKey: null,
+        sumKey: keys.sums("target", r.start, r.end),
+        encoding,
+      }));
+      const mt = await fanOut({ ...fanCtx, phase: "mean" }, meanTasks);
+      tasks.push(...mt.map((r) => ({ ...r, phase: "mean" })));
+      const target = await sumPartials(ports.objects, layout, ranges.map((r) => keys.sums("target", r.start, r.end)));
+      await ports.objects.put(keys.ref(2), float32Bytes(target));
+      lap("mean");
+      await save({ phase: "estimate2" });
+      pass = 2;
+      refCorrections = await estimatePass(2);
+    }
+
+    // corrections relative to the first frame: M(t) = M_ref(0)⁻¹ · M_ref(t)
     const toFirst = invert4(refCorrections[0]!);
     const corrections: Mat4[] = refCorrections.map((m, t) => t === 0 ? identity4() : mul4(toFirst, m));
 
@@ -193,7 +224,7 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
       fn: "reslice",
       start: r.start,
       end: r.end,
-      pass: 1,
+      pass,
       toFirst,
       maskKey,
       slabKey: keys.slab(r.start, r.end),

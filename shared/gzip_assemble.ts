@@ -45,11 +45,13 @@ import type { Compression } from "./ports/compression.ts";
 
 /**
  * The deflate level adapters use when none is given. Measured on real int16
- * fMRI (node:zlib in Deno): level 1 281 MB/s at ratio 0.39, level 2 167 MB/s at
- * 0.287, level 3 160 MB/s at 0.286, level 6 94 MB/s at 0.283. Level 2 keeps
- * almost all of level 6's ratio (noisy images gain little from longer match
- * searches) at 1.8× its speed; level 1 is faster but zlib-ng's level 1 uses
- * static Huffman codes only and loses a third more space.
+ * fMRI (18 MB; node:zlib in Deno 2.9): level 1 290 MB/s at ratio 0.386, level 2
+ * 170 MB/s at 0.287, level 3 130–160 MB/s at 0.286, level 6 95 MB/s at 0.283.
+ * Level 2 keeps almost all of level 6's ratio (noise does not reward longer
+ * match searches) at 1.8× its speed. Level 1 is faster in Deno's zlib but its
+ * output is a third larger there (pako's stock-zlib level 1 does not lose
+ * this, so the level-1 trade depends on the zlib build); level 2 is a good
+ * trade in both.
  */
 export const DEFAULT_DEFLATE_LEVEL = 2;
 
@@ -117,7 +119,7 @@ export interface GzipPart {
   /** Length of the part's uncompressed bytes. */
   rawLength: number;
   /** Length of `deflated`, when known: the streamed byte count is checked against it. */
-  deflatedLength?: number;
+  deflatedLength?: number | undefined;
 }
 
 /** Parts in order, as an (async) iterable of parts or of promises of parts. */

@@ -142,7 +142,7 @@ export function resliceTrilinear(
         const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
         const o = ix + iy * sy + iz * sz;
         out[w + i] = ((src[o]! * gx + src[o + ox]! * fx) * gy +
-          (src[o + oy]! * gx + src[o + oxy]! * fx) * fy) * gz +
+              (src[o + oy]! * gx + src[o + oxy]! * fx) * fy) * gz +
           ((src[o + oz]! * gx + src[o + oxz]! * fx) * gy +
               (src[o + oyz]! * gx + src[o + oxyz]! * fx) * fy) * fz;
       }
@@ -195,7 +195,19 @@ export function coverageRow(
   const bx = v2v[1]! * j + v2v[2]! * k + v2v[3]!;
   const by = v2v[5]! * j + v2v[6]! * k + v2v[7]!;
   const bz = v2v[9]! * j + v2v[10]! * k + v2v[11]!;
-  rowInterval(bx, by, bz, v2v[0]!, v2v[4]!, v2v[8]!, nOut, srcDims[0], srcDims[1], srcDims[2], range);
+  rowInterval(
+    bx,
+    by,
+    bz,
+    v2v[0]!,
+    v2v[4]!,
+    v2v[8]!,
+    nOut,
+    srcDims[0],
+    srcDims[1],
+    srcDims[2],
+    range,
+  );
   const lo = range[0]!, hi = range[1]!;
   if (lo > hi) {
     mask.fill(0, w, w + nOut);

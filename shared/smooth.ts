@@ -29,7 +29,13 @@ export function gaussianKernel(sigmaVox: number): Float64Array {
 }
 
 /** x pass: `src` rows → `dst` rows, NaN read as 0, edge-renormalised. */
-function passX(src: ArrayLike<number>, dst: Float32Array, nx: number, rows: number, w: Float64Array) {
+function passX(
+  src: ArrayLike<number>,
+  dst: Float32Array,
+  nx: number,
+  rows: number,
+  w: Float64Array,
+) {
   const r = w.length - 1;
   for (let row = 0; row < rows; row++) {
     const base = row * nx;

@@ -9,7 +9,12 @@
  * @module
  */
 import { estimatePhase, type FrameParams, type JobRecord, type Phase, type TaskResult } from "../../shared/job.ts";
-import type { JobStore } from "../../shared/ports/job_store.ts";
+import type { FrameEntry, JobStore } from "../../shared/ports/job_store.ts";
+
+/** Frames per atomic commit (Deno KV allows 100 checks and 1000 mutations). */
+const MUTATIONS = 50;
+/** Keys per `getMany` (Deno KV reads at most 10). */
+const READS = 10;
 
 async function retry<T>(op: () => Promise<T>): Promise<T> {
   for (let attempt = 0;; attempt++) {
@@ -69,9 +74,16 @@ export class KvJobStore implements JobStore {
     await retry(() => this.#kv.delete(["job", id]));
   }
 
-  async putParams(id: string, pass: number, frame: number, params: FrameParams): Promise<void> {
-    await retry(() => this.#kv.set(["params", id, pass, frame], params));
-    await this.frameDone(id, estimatePhase(pass), frame);
+  async putParams(id: string, pass: number, entries: FrameEntry[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += MUTATIONS) {
+      const part = entries.slice(i, i + MUTATIONS);
+      await retry(() => {
+        const op = this.#kv.atomic();
+        for (const e of part) op.set(["params", id, pass, e.frame], e.params);
+        return op.commit();
+      });
+    }
+    await this.framesDone(id, estimatePhase(pass), entries.map((e) => e.frame));
   }
 
   async getParams(
@@ -89,12 +101,24 @@ export class KvJobStore implements JobStore {
     return out;
   }
 
-  async frameDone(id: string, phase: Phase, frame: number): Promise<void> {
-    const key = ["done", id, phase, frame];
-    await retry(() =>
-      this.#kv.atomic().check({ key, versionstamp: null }).set(key, true)
-        .sum(["progress", id, phase], 1n).commit()
-    );
+  async framesDone(id: string, phase: Phase, frames: number[]): Promise<void> {
+    for (let i = 0; i < frames.length; i += MUTATIONS) {
+      const part = frames.slice(i, i + MUTATIONS);
+      for (;;) {
+        // count only frames not counted before (a redelivered task counts once)
+        const keys = part.map((f) => ["done", id, phase, f]);
+        const seen: Deno.KvEntryMaybe<unknown>[] = [];
+        for (let k = 0; k < keys.length; k += READS) {
+          seen.push(...await retry(() => this.#kv.getMany(keys.slice(k, k + READS))));
+        }
+        const fresh = seen.filter((e) => e.versionstamp === null);
+        if (fresh.length === 0) break;
+        const op = this.#kv.atomic();
+        for (const e of fresh) op.check({ key: e.key, versionstamp: null }).set(e.key, true);
+        op.sum(["progress", id, phase], BigInt(fresh.length));
+        if ((await retry(() => op.commit())).ok) break;
+      }
+    }
   }
 
   async progress(id: string, phase: Phase): Promise<number> {

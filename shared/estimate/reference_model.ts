@@ -22,7 +22,7 @@
 
 import { InputError } from "../errors.ts";
 import { invert4, type Mat4 } from "../rigid.ts";
-import { sampleTrilinearGrad } from "../interp/trilinear.ts";
+import { sampleTrilinear, sampleTrilinearGrad } from "../interp/trilinear.ts";
 import { gaussianSmooth } from "../smooth.ts";
 import { mulberry32 } from "./prng.ts";
 
@@ -73,7 +73,7 @@ export function effectiveFwhm(
   fwhm: number,
   voxelSize: readonly [number, number, number],
 ): [number, number, number] {
-  const f = (v: number) => Math.sqrt(Math.max(fwhm * fwhm - v * v, 0));
+  const f = (v: number) => Deno.env.get("NOSUB") ? fwhm : Math.sqrt(Math.max(fwhm * fwhm - v * v, 0));
   return [f(voxelSize[0]), f(voxelSize[1]), f(voxelSize[2])];
 }
 
@@ -100,6 +100,8 @@ function axisGrid(n: number, step: number): number[] {
 
 /** Jitter seed: fixed, so the model (and every result) repeats exactly. */
 const JITTER_SEED = 0x5eed1234;
+const CDG = Number(Deno.env.get('CDG') ?? 0);
+const JIT = Number(Deno.env.get('JIT') ?? 0.5);
 
 /**
  * Smooth the reference, lay out the sample points and precompute everything
@@ -114,7 +116,9 @@ export function prepareReference(
   checkSettings(settings);
   const [nx, ny, nz] = dims;
   const nvox = nx * ny * nz;
-  if (ref.length < nvox) throw new RangeError(`Cannot prepare reference: fewer than ${nvox} voxels`);
+  if (ref.length < nvox) {
+    throw new RangeError(`Cannot prepare reference: fewer than ${nvox} voxels`);
+  }
   const voxelSize = voxelSizeOf(affine);
   const smoothFwhm = effectiveFwhm(settings.fwhm, voxelSize);
   const g = new Float32Array(nvox);
@@ -127,7 +131,7 @@ export function prepareReference(
   const px = new Float64Array(cap), py = new Float64Array(cap), pz = new Float64Array(cap);
   const cols = new Float64Array(cap * NCOL);
   const rnd = mulberry32(JITTER_SEED);
-  const jx = nx > 1 ? 0.5 : 0, jy = ny > 1 ? 0.5 : 0, jz = nz > 1 ? 0.5 : 0;
+  const jx = nx > 1 ? JIT : 0, jy = ny > 1 ? JIT : 0, jz = nz > 1 ? JIT : 0;
   // World gradient = A_lin⁻ᵀ · voxel gradient.
   const ai = invert4(affine);
   const a = affine;
@@ -139,6 +143,21 @@ export function prepareReference(
         // Always draw three numbers so the jitter of a point does not depend on skipping.
         const x = gx[i]! + rnd() * jx, y = gy[j]! + rnd() * jy, z = gz[k]! + rnd() * jz;
         if (!sampleTrilinearGrad(g, nx, ny, nz, x, y, z, s)) continue;
+        if (CDG) {
+          const h = CDG;
+          const d = (ax: number) => {
+            const e = [0, 0, 0];
+            e[ax] = h;
+            const p = sampleTrilinear(g, nx, ny, nz, x + e[0]!, y + e[1]!, z + e[2]!);
+            const m = sampleTrilinear(g, nx, ny, nz, x - e[0]!, y - e[1]!, z - e[2]!);
+            if (p === p && m === m) return (p - m) / (2 * h);
+            return s[ax + 1]!;
+          };
+          const a0 = d(0), a1 = d(1), a2 = d(2);
+          s[1] = a0;
+          s[2] = a1;
+          s[3] = a2;
+        }
         const b = s[0]!, vx = s[1]!, vy = s[2]!, vz = s[3]!;
         if (b === 0 && vx === 0 && vy === 0 && vz === 0) continue;
         const dx = ai[0]! * vx + ai[4]! * vy + ai[8]! * vz;

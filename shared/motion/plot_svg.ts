@@ -41,8 +41,18 @@ const SPIKE_COLOR = "#d62728";
 
 /** Escape text for SVG/XML content and attribute values. */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) =>
-    c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;"
+  return s.replace(
+    /[&<>"']/g,
+    (c) =>
+      c === "&"
+        ? "&amp;"
+        : c === "<"
+        ? "&lt;"
+        : c === ">"
+        ? "&gt;"
+        : c === '"'
+        ? "&quot;"
+        : "&#39;",
   );
 }
 
@@ -176,8 +186,12 @@ export function motionPlotSvg(input: MotionPlotInput): string {
   const { params, fd, tr, title } = input;
   const threshold = input.fdThreshold ?? 0.5;
   const n = params.length;
-  const xAxis = niceAxis(0, Math.max(n - 1, 1), 8, 1);
-  const xOf = (frame: number) => LEFT + ((frame - xAxis.lo) / (xAxis.hi - xAxis.lo)) * PLOT_W;
+  // The frame axis spans the data exactly (0 .. n-1); its ticks are the nice steps inside.
+  const xMax = Math.max(n - 1, 1);
+  const xStep = niceAxis(0, xMax, 8, 1).step;
+  const xAxis = { step: xStep, ticks: [] as number[] };
+  for (let t = 0; t <= xMax + 1e-9; t += xStep) xAxis.ticks.push(t);
+  const xOf = (frame: number) => LEFT + (frame / xMax) * PLOT_W;
 
   const column = (k: number, scale: number): Float64Array => {
     const c = new Float64Array(n);
@@ -197,7 +211,9 @@ export function motionPlotSvg(input: MotionPlotInput): string {
       `viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
   );
   parts.push(`<title>${escapeXml(title)}</title>`);
-  parts.push(`<rect class="background" x="0" y="0" width="${W}" height="${height}" fill="#ffffff"/>`);
+  parts.push(
+    `<rect class="background" x="0" y="0" width="${W}" height="${height}" fill="#ffffff"/>`,
+  );
   parts.push(
     `<text class="title" x="${W / 2}" y="24" text-anchor="middle" font-size="15" ` +
       `font-weight="bold">${escapeXml(title)}</text>`,

@@ -361,17 +361,32 @@ export function validateRun(h: NiftiHeader, name: string, availableBytes: number
   validateImage(h, name, availableBytes, { allow3d: false });
 }
 
+/** A TR at or above this, labelled seconds (or unlabelled), is taken to be in ms. */
+export const TR_MS_GUESS_THRESHOLD = 100;
+
+/**
+ * True when the header's TR is labelled seconds (or has no time units) but
+ * is so large (≥ 100) that it must be milliseconds: a common mislabel (e.g.
+ * FSL 3.3 and some converters wrote TR 2000 with units "s"). {@link trSeconds}
+ * then divides by 1000; a report should say so.
+ */
+export function trUnitsGuessed(h: NiftiHeader): boolean {
+  const u = h.xyztUnits & 0x38;
+  return (u === 0 || u === 8) && (h.pixdim[4] ?? 0) >= TR_MS_GUESS_THRESHOLD;
+}
+
 /**
  * The repetition time in seconds: pixdim[4] converted by the time units of
- * xyzt_units (s, ms, µs; unknown units are taken as seconds). NaN when the
- * time axis is not in time units (Hz, ppm, rad/s).
+ * xyzt_units (s, ms, µs; unknown units are taken as seconds), except that a
+ * "seconds" TR of 100 or more is taken as ms (see {@link trUnitsGuessed}).
+ * NaN when the time axis is not in time units (Hz, ppm, rad/s).
  */
 export function trSeconds(h: NiftiHeader): number {
   const tr = h.pixdim[4] ?? 0;
   switch (h.xyztUnits & 0x38) {
     case 0: // unknown: seconds by convention
     case 8:
-      return tr;
+      return trUnitsGuessed(h) ? tr / 1000 : tr;
     case 16:
       return tr / 1000;
     case 24:

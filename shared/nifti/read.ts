@@ -164,11 +164,36 @@ export function finiteRange(data: Float32Array): [number, number] {
 }
 
 /**
+ * The input's own scl_slope/scl_inter, when the output has the input's integer
+ * datatype, the input is scaled, and [lo, hi] fits under that scaling: then
+ * an unchanged voxel is written back bit for bit.
+ */
+function keepsInputScaling(
+  h: NiftiHeader,
+  datatype: number,
+  lo: number,
+  hi: number,
+): { slope: number; inter: number } | undefined {
+  const s = h.sclSlope;
+  const b = Number.isFinite(h.sclInter) ? h.sclInter : 0;
+  if (datatype !== h.datatype || s === 0 || s === 1 && b === 0 || !Number.isFinite(s)) {
+    return undefined;
+  }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { slope: s, inter: b };
+  const t = datatypeInfo(datatype, "output datatype");
+  const a = Math.round((lo - b) / s);
+  const z = Math.round((hi - b) / s);
+  return Math.min(a, z) >= t.min && Math.max(a, z) <= t.max ? { slope: s, inter: b } : undefined;
+}
+
+/**
  * Encodes a whole NIfTI-1 single file: the header of {@link encodeNifti1Header}
  * (geometry of `header`, with `over` applied) and `data` as the output
  * datatype (`over.datatype`, else the input's), little-endian; gzipped when
  * `gzip` is true. For an integer datatype without `over.sclSlope`, the
- * scaling is chosen from the data's finite range (`chooseScaling`).
+ * input's own scaling is kept when the output has its datatype and the data
+ * fit it; otherwise the scaling is chosen from the data's finite range
+ * (`chooseScaling`).
  * `data.length` must equal the product of the output dims.
  */
 export async function encodeNifti(
@@ -193,7 +218,8 @@ export async function encodeNifti(
   if (slope === undefined) {
     if (t.integer) {
       const [lo, hi] = finiteRange(data);
-      ({ slope, inter } = chooseScaling(datatype, lo, hi));
+      ({ slope, inter } = keepsInputScaling(header, datatype, lo, hi) ??
+        chooseScaling(datatype, lo, hi));
     } else {
       slope = 1;
       inter = 0;

@@ -6,6 +6,12 @@
  */
 import type { FrameParams, JobRecord, Phase, TaskResult } from "../job.ts";
 
+/** One frame's parameters. */
+export interface FrameEntry {
+  frame: number;
+  params: FrameParams;
+}
+
 export interface JobStore {
   getJob(id: string): Promise<JobRecord | null>;
   /** Create the record if no job has this id; returns false when one exists. */
@@ -18,15 +24,16 @@ export interface JobStore {
   deleteJob(id: string): Promise<void>;
 
   /**
-   * Store one frame's parameters for an estimation pass and count the frame
-   * done once for that phase, however often it is delivered.
+   * Store frames' parameters for an estimation pass and count each frame done
+   * once for that pass's phase, however often it is delivered. Functions batch
+   * frames (a few writes a second), not one write per frame.
    */
-  putParams(id: string, pass: number, frame: number, params: FrameParams): Promise<void>;
+  putParams(id: string, pass: number, entries: FrameEntry[]): Promise<void>;
   /** Parameters of frames `start..end` for a pass (`null` where missing). */
   getParams(id: string, pass: number, start: number, end: number): Promise<(FrameParams | null)[]>;
 
-  /** Count a frame done for a phase, once however often it is called. */
-  frameDone(id: string, phase: Phase, frame: number): Promise<void>;
+  /** Count frames done for a phase, each once however often it is called. */
+  framesDone(id: string, phase: Phase, frames: number[]): Promise<void>;
   /** Frames counted done for a phase. */
   progress(id: string, phase: Phase): Promise<number>;
 

@@ -44,7 +44,7 @@ Deno.test("register writes every output beside the input, relative to the caller
   assertEquals(mean.header.dims.slice(0, 4), [3, 17, 21, 3]);
 
   const motion = parseMotionTsv(await Deno.readTextFile(`${dir}/${OUTPUTS[3]}`));
-  assertEquals(motion.columns.slice(0, 7), [
+  assertEquals(motion.header.slice(0, 7), [
     "trans_x",
     "trans_y",
     "trans_z",
@@ -53,18 +53,19 @@ Deno.test("register writes every output beside the input, relative to the caller
     "rot_z",
     "framewise_displacement",
   ]);
-  assertEquals(motion.rows.length, 20);
-  assertEquals(motion.rows[0]!.slice(0, 7), [0, 0, 0, 0, 0, 0, 0]);
+  assertEquals(motion.params.length, 20);
+  assertEquals(motion.params[0], [0, 0, 0, 0, 0, 0]);
+  assertEquals(motion.columns.framewise_displacement![0], 0);
   const rp = parseRpText(await Deno.readTextFile(`${dir}/${OUTPUTS[4]}`));
   assertEquals(rp.length, 20);
   for (let t = 0; t < 20; t++) {
-    for (let k = 0; k < 6; k++) assertClose(rp[t]![k]!, motion.rows[t]![k]!, 1e-6, `rp/tsv frame ${t}`);
+    for (let k = 0; k < 6; k++) assertClose(rp[t]![k]!, motion.params[t]![k]!, 1e-6, `rp/tsv frame ${t}`);
   }
   const xfm = parseXfmTsv(await Deno.readTextFile(`${dir}/${OUTPUTS[5]}`));
   assertEquals(xfm.length, 20);
   assertEquals(xfm[0], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
   // the real run moves a little, well under a voxel
-  const maxTrans = Math.max(...motion.rows.flatMap((r) => r.slice(0, 3).map(Math.abs)));
+  const maxTrans = Math.max(...motion.params.flatMap((r) => r.slice(0, 3).map(Math.abs)));
   assert(maxTrans > 0.001 && maxTrans < 3, `max translation ${maxTrans} mm`);
 });
 

@@ -1,0 +1,255 @@
+/**
+ * Sampling of a B-spline interpolant (degree 0–7; what SPM's `spm_bsplins`
+ * does) from coefficients made by `bsplineCoefficients`, at a voxel position
+ * (0-based, voxel centres at integers, NIfTI order, x fastest).
+ *
+ * Weights: a position `x` is served by the `degree + 1` coefficients from
+ * `i0 = floor(x − (degree − 1)/2)` on; the weight of `i0 + j` is the centred
+ * B-spline `βⁿ(x − i0 − j)`, a polynomial piece in `u = x − (degree − 1)/2 − i0`
+ * ∈ [0, 1) evaluated by Horner from a table of exact coefficients (built once
+ * from the truncated-power formula), and its derivative weight is that
+ * piece's derivative. Indices outside `[0, n − 1]` are folded by the same
+ * whole-sample mirror the prefilter assumes (`−k → k`, `n − 1 + k → n − 1 − k`).
+ *
+ * Inside means `−BSPLINE_EDGE_TOL ≤ p ≤ n − 1 + BSPLINE_EDGE_TOL` on every
+ * axis (1e-5 voxel, so the rounding of `A⁻¹ · T · A` keeps the edge voxels);
+ * outside, {@link sampleBspline} returns NaN and {@link sampleBsplineGrad}
+ * returns false — the caller decides what that means. An axis of length 1 is
+ * sampled at its single voxel, with derivative 0.
+ *
+ * The sampling functions use module-level scratch arrays: no allocation per
+ * call (each worker has its own module instance).
+ *
+ * @module
+ */
+
+import { checkBsplineDegree, MAX_BSPLINE_DEGREE } from "./bspline_prefilter.ts";
+
+/** How far (in voxels) outside `[0, n−1]` a position still counts as inside. */
+export const BSPLINE_EDGE_TOL = 1e-5;
+
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+/**
+ * Piece `j` (0..n) of `βⁿ` as a polynomial in `u`, coefficients of `u^p`
+ * (p = 0..n) at `[j·(n+1) + p]`: `βⁿ(u + (n−1)/2 − j) =
+ * (1/n!) Σ_{k=0}^{n−j} (−1)^k C(n+1, k) (u + n − j − k)^n`. Sums are exact
+ * integers before the final division.
+ */
+function pieceTable(n: number): Float64Array {
+  const t = new Float64Array((n + 1) * (n + 1));
+  let fact = 1;
+  for (let i = 2; i <= n; i++) fact *= i;
+  for (let j = 0; j <= n; j++) {
+    for (let p = 0; p <= n; p++) {
+      let s = 0;
+      for (let k = 0; k <= n - j; k++) {
+        const m = n - j - k;
+        s += (k % 2 === 0 ? 1 : -1) * binomial(n + 1, k) * binomial(n, p) * Math.pow(m, n - p);
+      }
+      t[j * (n + 1) + p] = s / fact;
+    }
+  }
+  return t;
+}
+
+/** The derivative pieces: coefficients of `u^p` (p = 0..n−1) at `[j·n + p]`. */
+function derivativeTable(n: number, pieces: Float64Array): Float64Array {
+  const d = new Float64Array((n + 1) * Math.max(n, 1));
+  for (let j = 0; j <= n; j++) {
+    for (let p = 0; p < n; p++) d[j * n + p] = (p + 1) * pieces[j * (n + 1) + p + 1]!;
+  }
+  return d;
+}
+
+const PIECES: Float64Array[] = [];
+const DPIECES: Float64Array[] = [];
+for (let n = 0; n <= MAX_BSPLINE_DEGREE; n++) {
+  PIECES.push(pieceTable(n));
+  DPIECES.push(derivativeTable(n, PIECES[n]!));
+}
+
+/**
+ * Writes the weights of the `degree + 1` coefficients serving position `x`
+ * to `w[0..degree]` and returns the index of the first one (`i0`, before
+ * mirror folding). The weights sum to 1.
+ *
+ * @example Cubic weights at a voxel centre
+ * ```ts
+ * import { bsplineWeights } from "./bspline_sample.ts";
+ * const w = new Float64Array(4);
+ * bsplineWeights(3, 5, w); // 4; w = [1/6, 2/3, 1/6, 0]
+ * ```
+ */
+export function bsplineWeights(degree: number, x: number, w: Float64Array): number {
+  const half = (degree - 1) * 0.5;
+  const i0 = Math.floor(x - half);
+  const u = x - half - i0;
+  const t = PIECES[degree]!;
+  const np1 = degree + 1;
+  for (let j = 0; j <= degree; j++) {
+    const o = j * np1;
+    let acc = t[o + degree]!;
+    for (let p = degree - 1; p >= 0; p--) acc = acc * u + t[o + p]!;
+    w[j] = acc;
+  }
+  return i0;
+}
+
+/**
+ * As {@link bsplineWeights}, and also writes the derivative weights
+ * (`d/dx` of each weight) to `dw[0..degree]` (they sum to 0).
+ */
+export function bsplineWeightsDeriv(
+  degree: number,
+  x: number,
+  w: Float64Array,
+  dw: Float64Array,
+): number {
+  const i0 = bsplineWeights(degree, x, w);
+  const u = x - (degree - 1) * 0.5 - i0;
+  const d = DPIECES[degree]!;
+  for (let j = 0; j <= degree; j++) {
+    if (degree === 0) {
+      dw[j] = 0;
+      continue;
+    }
+    const o = j * degree;
+    let acc = d[o + degree - 1]!;
+    for (let p = degree - 2; p >= 0; p--) acc = acc * u + d[o + p]!;
+    dw[j] = acc;
+  }
+  return i0;
+}
+
+/** Folds index `i` into `[0, n−1]` by whole-sample mirroring (period `2n − 2`). */
+export function mirrorIndex(i: number, n: number): number {
+  if (i >= 0 && i < n) return i;
+  if (n === 1) return 0;
+  const period = 2 * n - 2;
+  i %= period;
+  if (i < 0) i += period;
+  return i >= n ? period - i : i;
+}
+
+/** Writes the folded, stride-scaled offsets of `i0 .. i0 + degree` to `o`. */
+export function axisOffsets(
+  i0: number,
+  degree: number,
+  n: number,
+  stride: number,
+  o: Int32Array,
+): void {
+  if (i0 >= 0 && i0 + degree < n) {
+    for (let j = 0; j <= degree; j++) o[j] = (i0 + j) * stride;
+  } else {
+    for (let j = 0; j <= degree; j++) o[j] = mirrorIndex(i0 + j, n) * stride;
+  }
+}
+
+const N8 = MAX_BSPLINE_DEGREE + 1;
+const WX = new Float64Array(N8), WY = new Float64Array(N8), WZ = new Float64Array(N8);
+const DX = new Float64Array(N8), DY = new Float64Array(N8), DZ = new Float64Array(N8);
+const OX = new Int32Array(N8), OY = new Int32Array(N8), OZ = new Int32Array(N8);
+
+function inside(n: number, p: number): boolean {
+  return p >= -BSPLINE_EDGE_TOL && p <= n - 1 + BSPLINE_EDGE_TOL;
+}
+
+/**
+ * The value at voxel position `(x, y, z)` of the degree-`degree` B-spline
+ * whose coefficients are `coef` (dims `nx, ny, nz`), or NaN outside the
+ * volume. With coefficients from `bsplineCoefficients(src, dims, degree)`
+ * this interpolates `src`.
+ *
+ * @example Sampling at a voxel centre gives the voxel back
+ * ```ts
+ * import { bsplineCoefficients } from "./bspline_prefilter.ts";
+ * import { sampleBspline } from "./bspline_sample.ts";
+ * const src = new Float32Array([1, 5, 2, 8]);
+ * const c = bsplineCoefficients(src, [4, 1, 1], 3);
+ * sampleBspline(c, [4, 1, 1], 3, 2, 0, 0); // ≈ 2
+ * ```
+ */
+export function sampleBspline(
+  coef: Float32Array,
+  dims: readonly [number, number, number],
+  degree: number,
+  x: number,
+  y: number,
+  z: number,
+): number {
+  const nx = dims[0], ny = dims[1], nz = dims[2];
+  if (!(inside(nx, x) && inside(ny, y) && inside(nz, z))) return NaN;
+  checkBsplineDegree(degree);
+  axisOffsets(bsplineWeights(degree, x, WX), degree, nx, 1, OX);
+  axisOffsets(bsplineWeights(degree, y, WY), degree, ny, nx, OY);
+  axisOffsets(bsplineWeights(degree, z, WZ), degree, nz, nx * ny, OZ);
+  let v = 0;
+  for (let c = 0; c <= degree; c++) {
+    let sy = 0;
+    for (let b = 0; b <= degree; b++) {
+      const base = OZ[c]! + OY[b]!;
+      let sx = 0;
+      for (let a = 0; a <= degree; a++) sx += coef[base + OX[a]!]! * WX[a]!;
+      sy += sx * WY[b]!;
+    }
+    v += sy * WZ[c]!;
+  }
+  return v;
+}
+
+/**
+ * Value and gradient (per voxel, along x, y, z) of the B-spline at
+ * `(x, y, z)`, written to `out[0..3]` as `[value, d/dx, d/dy, d/dz]`.
+ * Returns false (and leaves `out` alone) outside the volume. The gradient is
+ * the spline's exact derivative; an axis of length 1 has derivative 0.
+ * Same signature as `sampleTrilinearGrad` except for `dims` and `degree`.
+ */
+export function sampleBsplineGrad(
+  coef: Float32Array,
+  dims: readonly [number, number, number],
+  degree: number,
+  x: number,
+  y: number,
+  z: number,
+  out: Float64Array | number[],
+): boolean {
+  const nx = dims[0], ny = dims[1], nz = dims[2];
+  if (!(inside(nx, x) && inside(ny, y) && inside(nz, z))) return false;
+  checkBsplineDegree(degree);
+  axisOffsets(bsplineWeightsDeriv(degree, x, WX, DX), degree, nx, 1, OX);
+  axisOffsets(bsplineWeightsDeriv(degree, y, WY, DY), degree, ny, nx, OY);
+  axisOffsets(bsplineWeightsDeriv(degree, z, WZ, DZ), degree, nz, nx * ny, OZ);
+  let v = 0, gx = 0, gy = 0, gz = 0;
+  for (let c = 0; c <= degree; c++) {
+    let sv = 0, sgx = 0, sgy = 0;
+    for (let b = 0; b <= degree; b++) {
+      const base = OZ[c]! + OY[b]!;
+      let sx = 0, dsx = 0;
+      for (let a = 0; a <= degree; a++) {
+        const q = coef[base + OX[a]!]!;
+        sx += q * WX[a]!;
+        dsx += q * DX[a]!;
+      }
+      const wy = WY[b]!;
+      sv += sx * wy;
+      sgx += dsx * wy;
+      sgy += sx * DY[b]!;
+    }
+    const wz = WZ[c]!;
+    v += sv * wz;
+    gx += sgx * wz;
+    gy += sgy * wz;
+    gz += sv * DZ[c]!;
+  }
+  out[0] = v;
+  out[1] = nx > 1 ? gx : 0;
+  out[2] = ny > 1 ? gy : 0;
+  out[3] = nz > 1 ? gz : 0;
+  return true;
+}
