@@ -73,7 +73,7 @@ export function effectiveFwhm(
   fwhm: number,
   voxelSize: readonly [number, number, number],
 ): [number, number, number] {
-  const f = (v: number) => Deno.env.get("NOSUB") ? fwhm : Math.sqrt(Math.max(fwhm * fwhm - v * v, 0));
+  const f = (v: number) => Math.sqrt(Math.max(fwhm * fwhm - v * v, 0));
   return [f(voxelSize[0]), f(voxelSize[1]), f(voxelSize[2])];
 }
 
@@ -90,18 +90,51 @@ export function checkSettings(s: EstimateSettings): void {
   }
 }
 
-/** Grid positions along one axis of `n` voxels every `step` voxels, up to n − 1.5. */
+/** Grid positions along one axis of `n` voxels every `step` voxels, below n − 1. */
 function axisGrid(n: number, step: number): number[] {
   if (n < 2) return [0];
   const g: number[] = [];
-  for (let v = 0; v <= n - 1.5 + 1e-9; v += step) g.push(v);
+  for (let v = 0; v < n - 1; v += step) g.push(v);
   return g;
+}
+
+/**
+ * Overwrites `s[1..3]` with the central differences of the trilinear
+ * interpolant at ±1 voxel along each axis (the trilinear interpolation of
+ * the grid's central differences), one-sided where ±1 leaves the volume.
+ * Unlike the interpolant's own derivative (a one-sided difference inside
+ * each cell) this is unbiased to second order, which matters: the
+ * Gauss-Newton fixed point depends on the derivative columns whenever the
+ * frame does not match the reference exactly (noise, interpolation).
+ */
+function centralGradient(
+  g: Float32Array,
+  nx: number,
+  ny: number,
+  nz: number,
+  x: number,
+  y: number,
+  z: number,
+  s: Float64Array,
+): void {
+  const v = s[0]!;
+  for (let ax = 0; ax < 3; ax++) {
+    const n = ax === 0 ? nx : ax === 1 ? ny : nz;
+    if (n < 2) {
+      s[ax + 1] = 0;
+      continue;
+    }
+    const ex = ax === 0 ? 1 : 0, ey = ax === 1 ? 1 : 0, ez = ax === 2 ? 1 : 0;
+    const p = sampleTrilinear(g, nx, ny, nz, x + ex, y + ey, z + ez);
+    const m = sampleTrilinear(g, nx, ny, nz, x - ex, y - ey, z - ez);
+    if (p === p && m === m) s[ax + 1] = (p - m) / 2;
+    else if (p === p) s[ax + 1] = p - v;
+    else if (m === m) s[ax + 1] = v - m;
+  }
 }
 
 /** Jitter seed: fixed, so the model (and every result) repeats exactly. */
 const JITTER_SEED = 0x5eed1234;
-const CDG = Number(Deno.env.get('CDG') ?? 0);
-const JIT = Number(Deno.env.get('JIT') ?? 0.5);
 
 /**
  * Smooth the reference, lay out the sample points and precompute everything
@@ -131,7 +164,7 @@ export function prepareReference(
   const px = new Float64Array(cap), py = new Float64Array(cap), pz = new Float64Array(cap);
   const cols = new Float64Array(cap * NCOL);
   const rnd = mulberry32(JITTER_SEED);
-  const jx = nx > 1 ? JIT : 0, jy = ny > 1 ? JIT : 0, jz = nz > 1 ? JIT : 0;
+  const jx = nx > 1 ? 1 : 0, jy = ny > 1 ? 1 : 0, jz = nz > 1 ? 1 : 0;
   // World gradient = A_lin⁻ᵀ · voxel gradient.
   const ai = invert4(affine);
   const a = affine;
@@ -143,21 +176,7 @@ export function prepareReference(
         // Always draw three numbers so the jitter of a point does not depend on skipping.
         const x = gx[i]! + rnd() * jx, y = gy[j]! + rnd() * jy, z = gz[k]! + rnd() * jz;
         if (!sampleTrilinearGrad(g, nx, ny, nz, x, y, z, s)) continue;
-        if (CDG) {
-          const h = CDG;
-          const d = (ax: number) => {
-            const e = [0, 0, 0];
-            e[ax] = h;
-            const p = sampleTrilinear(g, nx, ny, nz, x + e[0]!, y + e[1]!, z + e[2]!);
-            const m = sampleTrilinear(g, nx, ny, nz, x - e[0]!, y - e[1]!, z - e[2]!);
-            if (p === p && m === m) return (p - m) / (2 * h);
-            return s[ax + 1]!;
-          };
-          const a0 = d(0), a1 = d(1), a2 = d(2);
-          s[1] = a0;
-          s[2] = a1;
-          s[3] = a2;
-        }
+        centralGradient(g, nx, ny, nz, x, y, z, s);
         const b = s[0]!, vx = s[1]!, vy = s[2]!, vz = s[3]!;
         if (b === 0 && vx === 0 && vy === 0 && vz === 0) continue;
         const dx = ai[0]! * vx + ai[4]! * vy + ai[8]! * vz;

@@ -71,67 +71,119 @@ export function bsplinePoles(degree: number): readonly number[] {
   return POLES[degree]!;
 }
 
-/** Initial causal coefficient `c⁺[0]` for pole `z` over `c[0..n-1]` (mirror boundary). */
-function initialCausal(c: Float64Array, n: number, z: number): number {
-  const horizon = Math.ceil(Math.log(TOLERANCE) / Math.log(Math.abs(z)));
-  if (horizon < n) {
-    // Truncated sum: Σ_{k<horizon} z^k c[k].
-    let zn = z, sum = c[0]!;
-    for (let k = 1; k < horizon; k++) {
-      sum += zn * c[k]!;
-      zn *= z;
-    }
-    return sum;
-  }
-  // Exact sum over the mirrored (period 2n−2) signal.
-  let zn = z;
-  const iz = 1 / z;
-  let z2n = Math.pow(z, n - 1);
-  let sum = c[0]! + z2n * c[n - 1]!;
-  z2n *= z2n * iz;
-  for (let k = 1; k <= n - 2; k++) {
-    sum += (zn + z2n) * c[k]!;
-    zn *= z;
-    z2n *= iz;
-  }
-  return sum / (1 - zn * zn);
-}
-
-/** Filters `c[0..n-1]` in place (n ≥ 2) with the given poles and gain. */
-function filterLine(c: Float64Array, n: number, poles: readonly number[], gain: number): void {
-  for (let k = 0; k < n; k++) c[k]! *= gain;
+/**
+ * Filters `L` interleaved lines of length `n` (n ≥ 2) in place: element `k`
+ * of line `l` is `buf[k·L + l]`. Working on `L` independent lines at once
+ * keeps the recursions' dependency chains from stalling the loop. The gain
+ * has already been applied. `acc` holds `L` scratch values.
+ */
+function filterLines(
+  buf: Float64Array,
+  n: number,
+  L: number,
+  poles: readonly number[],
+  acc: Float64Array,
+): void {
+  const last = (n - 1) * L;
   for (let p = 0; p < poles.length; p++) {
     const z = poles[p]!;
-    c[0] = initialCausal(c, n, z);
-    for (let k = 1; k < n; k++) c[k] = c[k]! + z * c[k - 1]!;
-    // Initial anti-causal coefficient (mirror boundary).
-    c[n - 1] = (z / (z * z - 1)) * (z * c[n - 2]! + c[n - 1]!);
-    for (let k = n - 2; k >= 0; k--) c[k] = z * (c[k + 1]! - c[k]!);
+    // Initial causal coefficient, c⁺[0] = Σ_k z^k c[k] over the mirrored line.
+    const horizon = Math.ceil(Math.log(TOLERANCE) / Math.log(Math.abs(z)));
+    if (horizon < n) {
+      for (let l = 0; l < L; l++) acc[l] = buf[l]!;
+      let zk = z;
+      for (let k = 1; k < horizon; k++) {
+        const o = k * L;
+        for (let l = 0; l < L; l++) acc[l]! += zk * buf[o + l]!;
+        zk *= z;
+      }
+    } else {
+      // Exact: (c[0] + z^(n−1) c[n−1] + Σ_{0<k<n−1} (z^k + z^(2n−2−k)) c[k]) / (1 − z^(2n−2)).
+      const zn1 = Math.pow(z, n - 1);
+      for (let l = 0; l < L; l++) acc[l] = buf[l]! + zn1 * buf[last + l]!;
+      let zk = z, z2k = zn1 * zn1 / z;
+      for (let k = 1; k <= n - 2; k++) {
+        const o = k * L, f = zk + z2k;
+        for (let l = 0; l < L; l++) acc[l]! += f * buf[o + l]!;
+        zk *= z;
+        z2k /= z;
+      }
+      const norm = 1 / (1 - zn1 * zn1);
+      for (let l = 0; l < L; l++) acc[l]! *= norm;
+    }
+    for (let l = 0; l < L; l++) buf[l] = acc[l]!;
+    // Causal pass.
+    for (let k = 1, o = L; k < n; k++, o += L) {
+      for (let l = 0; l < L; l++) buf[o + l] = buf[o + l]! + z * buf[o - L + l]!;
+    }
+    // Initial anti-causal coefficient (mirror boundary), then the anti-causal pass.
+    const a = z / (z * z - 1);
+    for (let l = 0; l < L; l++) buf[last + l] = a * (z * buf[last - L + l]! + buf[last + l]!);
+    for (let o = last - L; o >= 0; o -= L) {
+      for (let l = 0; l < L; l++) buf[o + l] = z * (buf[o + L + l]! - buf[o + l]!);
+    }
+  }
+}
+
+/** Gain `Π (1 − z)(1 − 1/z)` of the poles: the filter's response to a constant is 1. */
+function poleGain(poles: readonly number[]): number {
+  let gain = 1;
+  for (const z of poles) gain *= (1 - z) * (1 - 1 / z);
+  return gain;
+}
+
+/** x pass, one slice at a time: the slice's `ny` rows, transposed into `buf`, filtered together. */
+function filterX(
+  c: Float32Array,
+  nx: number,
+  ny: number,
+  nz: number,
+  poles: readonly number[],
+  gain: number,
+  buf: Float64Array,
+  acc: Float64Array,
+): void {
+  for (let k = 0; k < nz; k++) {
+    const base = k * nx * ny;
+    for (let j = 0; j < ny; j++) {
+      const row = base + j * nx;
+      for (let i = 0; i < nx; i++) buf[i * ny + j] = gain * c[row + i]!;
+    }
+    filterLines(buf, nx, ny, poles, acc);
+    for (let j = 0; j < ny; j++) {
+      const row = base + j * nx;
+      for (let i = 0; i < nx; i++) c[row + i] = buf[i * ny + j]!;
+    }
   }
 }
 
 /**
- * Filters every line of length `n` along one axis of `data` in place: lines
- * start at `base + a·outerStride + b` for `a < outer`, `b < inner`, and step
- * by `stride`.
+ * Pass along an axis of `n` elements `stride` apart, in groups of `L`
+ * contiguous lines (`groups` of them, `groupStride` apart): line `l` of a
+ * group is already a row of `buf`'s layout, so gathering is a row copy.
  */
-function filterAxis(
-  data: Float32Array,
+function filterStrided(
+  c: Float32Array,
   n: number,
   stride: number,
-  inner: number,
-  outer: number,
-  outerStride: number,
+  L: number,
+  groups: number,
+  groupStride: number,
   poles: readonly number[],
   gain: number,
-  line: Float64Array,
+  buf: Float64Array,
+  acc: Float64Array,
 ): void {
-  for (let a = 0; a < outer; a++) {
-    for (let b = 0; b < inner; b++) {
-      const start = a * outerStride + b;
-      for (let k = 0, o = start; k < n; k++, o += stride) line[k] = data[o]!;
-      filterLine(line, n, poles, gain);
-      for (let k = 0, o = start; k < n; k++, o += stride) data[o] = line[k]!;
+  for (let g = 0; g < groups; g++) {
+    const base = g * groupStride;
+    for (let k = 0; k < n; k++) {
+      const o = base + k * stride, b = k * L;
+      for (let l = 0; l < L; l++) buf[b + l] = gain * c[o + l]!;
+    }
+    filterLines(buf, n, L, poles, acc);
+    for (let k = 0; k < n; k++) {
+      const o = base + k * stride, b = k * L;
+      for (let l = 0; l < L; l++) c[o + l] = buf[b + l]!;
     }
   }
 }
@@ -172,11 +224,11 @@ export function bsplineCoefficients(
   }
   const poles = POLES[degree]!;
   if (poles.length === 0) return c;
-  let gain = 1;
-  for (const z of poles) gain *= (1 - z) * (1 - 1 / z);
-  const line = new Float64Array(Math.max(nx, ny, nz));
-  if (nx > 1) filterAxis(c, nx, 1, 1, ny * nz, nx, poles, gain, line);
-  if (ny > 1) filterAxis(c, ny, nx, nx, nz, nx * ny, poles, gain, line);
-  if (nz > 1) filterAxis(c, nz, nx * ny, nx * ny, 1, 0, poles, gain, line);
+  const gain = poleGain(poles);
+  const buf = new Float64Array(Math.max(nx * ny, nx * nz));
+  const acc = new Float64Array(Math.max(nx, ny));
+  if (nx > 1) filterX(c, nx, ny, nz, poles, gain, buf, acc);
+  if (ny > 1) filterStrided(c, ny, nx, nx, nz, nx * ny, poles, gain, buf, acc);
+  if (nz > 1) filterStrided(c, nz, nx * ny, nx, ny, nx, poles, gain, buf, acc);
   return c;
 }

@@ -144,16 +144,50 @@ export function resliceBspline(
       if (lo > 0) out.fill(0, w, w + lo);
       let x = bx + lo * cx, y = by + lo * cy, z = bz + lo * cz;
       for (let i = lo; i <= hi; i++, x += cx, y += cy, z += cz) {
-        axisOffsets(bsplineWeights(degree, x, wx), degree, nx, 1, ox);
+        const ix0 = bsplineWeights(degree, x, wx);
         axisOffsets(bsplineWeights(degree, y, wy), degree, ny, sy, oy);
         axisOffsets(bsplineWeights(degree, z, wz), degree, nz, sz, oz);
+        const xin = ix0 >= 0 && ix0 + degree < nx;
+        if (!xin) axisOffsets(ix0, degree, nx, 1, ox);
+        const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!;
+        const w4 = wx[4]!, w5 = wx[5]!, w6 = wx[6]!, w7 = wx[7]!;
         let v = 0;
         for (let c = 0; c <= degree; c++) {
           let s = 0;
           for (let b = 0; b <= degree; b++) {
             const base = oz[c]! + oy[b]!;
             let r = 0;
-            for (let a = 0; a <= degree; a++) r += coef[base + ox[a]!]! * wx[a]!;
+            if (xin) {
+              const o = base + ix0;
+              switch (degree) {
+                case 2:
+                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2;
+                  break;
+                case 3:
+                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3;
+                  break;
+                case 4:
+                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
+                    coef[o + 4]! * w4;
+                  break;
+                case 5:
+                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
+                    coef[o + 4]! * w4 + coef[o + 5]! * w5;
+                  break;
+                case 6:
+                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
+                    coef[o + 4]! * w4 + coef[o + 5]! * w5 + coef[o + 6]! * w6;
+                  break;
+                case 7:
+                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
+                    coef[o + 4]! * w4 + coef[o + 5]! * w5 + coef[o + 6]! * w6 + coef[o + 7]! * w7;
+                  break;
+                default:
+                  for (let a = 0; a <= degree; a++) r += coef[o + a]! * wx[a]!;
+              }
+            } else {
+              for (let a = 0; a <= degree; a++) r += coef[base + ox[a]!]! * wx[a]!;
+            }
             s += r * wy[b]!;
           }
           v += s * wz[c]!;

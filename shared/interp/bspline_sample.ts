@@ -86,6 +86,80 @@ for (let n = 0; n <= MAX_BSPLINE_DEGREE; n++) {
  * ```
  */
 export function bsplineWeights(degree: number, x: number, w: Float64Array): number {
+  switch (degree) {
+    case 2: {
+      const i0 = Math.floor(x - 0.5);
+      const t = x - i0 - 1;
+      const w1 = 0.75 - t * t;
+      const w2 = 0.5 * (t - w1 + 1);
+      w[0] = 1 - w1 - w2;
+      w[1] = w1;
+      w[2] = w2;
+      return i0;
+    }
+    case 3: {
+      const i0 = Math.floor(x) - 1;
+      const t = x - i0 - 1;
+      const w3 = (1 / 6) * t * t * t;
+      const w0 = 1 / 6 + 0.5 * t * (t - 1) - w3;
+      const w2 = t + w0 - 2 * w3;
+      w[0] = w0;
+      w[1] = 1 - w0 - w2 - w3;
+      w[2] = w2;
+      w[3] = w3;
+      return i0;
+    }
+    case 4: {
+      const i0 = Math.floor(x - 1.5);
+      const t = x - i0 - 2;
+      const t2 = t * t;
+      const s = (1 / 6) * t2;
+      let w0 = 0.5 - t;
+      w0 *= w0;
+      w0 *= (1 / 24) * w0;
+      const t0 = t * (s - 11 / 24);
+      const t1 = 19 / 96 + t2 * (0.25 - s);
+      const w1 = t1 + t0, w3 = t1 - t0;
+      const w4 = w0 + t0 + 0.5 * t;
+      w[0] = w0;
+      w[1] = w1;
+      w[2] = 1 - w0 - w1 - w3 - w4;
+      w[3] = w3;
+      w[4] = w4;
+      return i0;
+    }
+    case 5: {
+      const i0 = Math.floor(x) - 2;
+      let t = x - i0 - 2;
+      let t2 = t * t;
+      const w5 = (1 / 120) * t * t2 * t2;
+      t2 -= t;
+      const t4 = t2 * t2;
+      t -= 0.5;
+      const s = t2 * (t2 - 3);
+      w[0] = (1 / 24) * (1 / 5 + t2 + t4) - w5;
+      let t0 = (1 / 24) * (t2 * (t2 - 5) + 46 / 5);
+      let t1 = (-1 / 12) * t * (s + 4);
+      w[2] = t0 + t1;
+      w[3] = t0 - t1;
+      t0 = (1 / 16) * (9 / 5 - s);
+      t1 = (1 / 24) * t * (t4 - t2 - 5);
+      w[1] = t0 + t1;
+      w[4] = t0 - t1;
+      w[5] = w5;
+      return i0;
+    }
+    default:
+      return bsplineWeightsTable(degree, x, w);
+  }
+}
+
+/**
+ * {@link bsplineWeights} evaluated from the exact piece table by Horner, for
+ * any degree 0–7 (the reference the closed forms of degrees 2–5 are tested
+ * against; used as is for 0, 1, 6 and 7).
+ */
+export function bsplineWeightsTable(degree: number, x: number, w: Float64Array): number {
   const half = (degree - 1) * 0.5;
   const i0 = Math.floor(x - half);
   const u = x - half - i0;
