@@ -10,14 +10,33 @@
  * @module
  */
 import { crc32 } from "../shared/crc32.ts";
-import { estimatePhase, type ResliceTask, type TaskResult } from "../shared/job.ts";
+import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
+import { SlabStats } from "../shared/slab_stats.ts";
 import { decodeVoxels } from "../shared/nifti/decode.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
+import { bsplineCoefficients } from "../shared/interp/bspline_prefilter.ts";
+import { resliceBspline } from "../shared/interp/bspline_reslice.ts";
 import { frameCoverage, resliceTrilinear } from "../shared/reslice_kernel.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { readFrames } from "./read_frames.ts";
+
+/** NaN and ±Inf voxels are missing data: they become 0 so that no output is non-finite. */
+function zeroNonFinite(v: Float32Array): void {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x - x !== 0) v[i] = 0;
+  }
+}
+
+/** A Uint8 mask object, or null when no key is given. */
+async function readMask(ports: FunctionPorts, key: string | null, n3: number): Promise<Uint8Array | null> {
+  if (key === null) return null;
+  const bytes = await ports.objects.get(key);
+  if (!bytes || bytes.length !== n3) throw new Error(`Cannot reslice: mask ${key} is missing or of the wrong size`);
+  return bytes;
+}
 
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
   const t0 = performance.now();
@@ -25,16 +44,19 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const [nx, ny, nz] = run.dims;
   const n3 = nx * ny * nz;
   const params = await ports.jobs.getParams(task.job, task.pass, start, end);
-  const slab = await readFrames(ports.objects, task.stagedKey, run, start, end);
-  const mask = task.maskKey ? await ports.objects.get(task.maskKey) : null;
-  if (task.maskKey && (!mask || mask.length !== n3)) {
-    throw new Error(`Cannot reslice ${start}-${end}: mask ${task.maskKey} is missing`);
-  }
+  // one frame before the range, to difference the range's first frame (DVARS)
+  const first = start > 0 ? start - 1 : start;
+  const prevParams = first < start ? (await ports.jobs.getParams(task.job, task.pass, first, start))[0] : null;
+  const slab = await readFrames(ports.objects, task.stagedKey, run, first, end);
+  const mask = await readMask(ports, task.maskKey, n3);
+  const brain = await readMask(ports, task.brainKey, n3);
   const t1 = performance.now();
   const frameIn = new Float32Array(n3);
   const frameOut = new Float32Array(n3);
   const covered = new Uint8Array(n3);
-  const sums = new Float64Array(2 * n3);
+  const stats = new SlabStats(n3, end - start, brain);
+  const degree = task.options.interpReslice;
+  const coef = degree > 1 ? new Float32Array(n3) : null;
   const obpv = encoding.bytesPerVoxel;
   const out = task.slabKey ? new Uint8Array((end - start) * n3 * obpv) : null;
   const a = run.affine;
@@ -42,30 +64,43 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const fb = n3 * run.bytesPerVoxel;
   const phase = task.slabKey ? "reslice" : "mean";
   const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
-  for (let t = start; t < end; t++) {
-    const p = params[t - start];
-    if (!p) throw new Error(`Cannot reslice frame ${t}: no parameters for estimation pass ${task.pass} (${estimatePhase(task.pass)})`);
-    const off = (t - start) * fb;
+  // Resample frame t into frameOut (masked) and mark the voxels it covers.
+  const resampleFrame = (t: number, p: FrameParams) => {
+    const off = (t - first) * fb;
     decodeVoxels(slab.subarray(off, off + fb), run.datatype, run.littleEndian, run.slope, run.inter, frameIn);
+    zeroNonFinite(frameIn);
     const m = mul4(task.toFirst, fromRows12(p.m));
-    const v2v = mul4(mul4(aInv, invert4(m)), a);
-    resliceTrilinear(frameIn, [nx, ny, nz], v2v, frameOut);
+    const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
+    if (degree <= 1) {
+      resliceTrilinear(frameIn, [nx, ny, nz], v2v, frameOut);
+    } else {
+      bsplineCoefficients(frameIn, [nx, ny, nz], degree, coef!);
+      resliceBspline(coef!, [nx, ny, nz], degree, v2v, frameOut);
+    }
     covered.fill(1);
     frameCoverage([nx, ny, nz], v2v, covered);
-    for (let i = 0; i < n3; i++) {
-      if (mask && mask[i] === 0) {
-        frameOut[i] = 0;
-        continue;
-      }
-      if (covered[i] === 1) {
-        const v = frameOut[i]!;
-        if (v === v) {
-          sums[i]! += v;
-          sums[n3 + i]! += 1;
+    if (mask) {
+      for (let i = 0; i < n3; i++) {
+        if (mask[i] === 0) {
+          frameOut[i] = 0;
+          covered[i] = 0;
         }
       }
     }
-    if (out) encodeVoxels(frameOut, encoding.datatype, encoding.slope, encoding.inter, out.subarray((t - start) * n3 * obpv, (t - start + 1) * n3 * obpv));
+  };
+  if (prevParams) {
+    resampleFrame(first, prevParams);
+    stats.setPrevious(frameOut);
+  }
+  for (let t = start; t < end; t++) {
+    const p = params[t - start];
+    if (!p) throw new Error(`Cannot reslice frame ${t}: no parameters from estimation pass ${task.pass}`);
+    resampleFrame(t, p);
+    stats.add(frameOut, covered, t - start);
+    if (out) {
+      const o = (t - start) * n3 * obpv;
+      encodeVoxels(frameOut, encoding.datatype, encoding.slope, encoding.inter, out.subarray(o, o + n3 * obpv));
+    }
     await batch.add(t);
   }
   const t2 = performance.now();
@@ -84,7 +119,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
       await ports.objects.put(task.slabKey, out);
     }
   }
-  await ports.objects.put(task.sumKey, new Uint8Array(sums.buffer));
+  await ports.objects.put(task.sumKey, stats.bytes());
   await batch.flush();
   const t3 = performance.now();
   result.computeMs = t2 - t1 - batch.flushMs + deflateMs;

@@ -9,7 +9,8 @@
 import { crc32 } from "../shared/crc32.ts";
 import { assembleGzip } from "../shared/gzip_assemble.ts";
 import type { FrameRange, OutputEncoding, OutputKind, RunLayout, TaskResult } from "../shared/job.ts";
-import { framewiseDisplacement } from "../shared/motion/framewise_displacement.ts";
+import { framewiseDisplacement, rmsDeviation } from "../shared/motion/framewise_displacement.ts";
+import { combineStats, type RunStats } from "../shared/slab_stats.ts";
 import { motionTsv, rpText, xfmTsv } from "../shared/motion/motion_files.ts";
 import { forwardTransforms, motionParameters } from "../shared/motion/parameters.ts";
 import { motionPlotSvg } from "../shared/motion/plot_svg.ts";
@@ -20,7 +21,6 @@ import { encodeNifti1Header } from "../shared/nifti/write_header.ts";
 import type { Mat4 } from "../shared/rigid.ts";
 import type { Compression } from "../shared/ports/compression.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
-import { sumPartials } from "./partial_sums.ts";
 import { jobKeys } from "./stage.ts";
 
 export interface GatherInput {
@@ -100,19 +100,38 @@ async function realignedImage(inp: GatherInput, ports: GatherPorts): Promise<Rea
   });
 }
 
+/** A frame is an outlier when FD exceeds this (mm, Power 2012)… */
+export const FD_LIMIT = 0.5;
+/** …or standardised DVARS exceeds this (Nichols 2013). */
+export const STD_DVARS_LIMIT = 1.5;
+
+/** Add the slabs' partial sums into the run's mean, SD and DVARS. */
+async function runStats(inp: GatherInput, ports: GatherPorts): Promise<RunStats> {
+  const [nx, ny, nz, nt] = inp.layout.dims;
+  const n3 = nx * ny * nz;
+  const keys = jobKeys(inp.id);
+  const parts: Float64Array[] = [];
+  for (const r of inp.ranges) {
+    const bytes = await ports.objects.get(keys.sums("mean", r.start, r.end));
+    if (!bytes) throw new Error(`Cannot gather: partial sums of ${r.start}-${r.end} are missing`);
+    parts.push(new Float64Array(bytes.slice().buffer));
+  }
+  const brain = await ports.objects.get(keys.brain);
+  if (!brain) throw new Error("Cannot gather: the brain mask is missing");
+  return combineStats(parts, n3, nt, brain);
+}
+
 /** Write every output; returns the output keys by kind. */
 export async function gather(inp: GatherInput, ports: GatherPorts): Promise<Record<OutputKind, string>> {
   const params = motionParameters(inp.corrections);
   const fd = framewiseDisplacement(params);
   const transforms = forwardTransforms(inp.corrections);
+  const rmsd = transforms.map((m, t) => (t === 0 ? 0 : rmsDeviation(transforms[t - 1]!, m, 80)));
   const tr = trSeconds(inp.header);
   const n = inp.names;
   await ports.outputs.put(n.realigned, await realignedImage(inp, ports));
-  const mean = await sumPartials(
-    ports.objects,
-    inp.layout,
-    inp.ranges.map((r) => jobKeys(inp.id).sums("mean", r.start, r.end)),
-  );
+  const stats = await runStats(inp, ports);
+  const mean = stats.mean;
   const [nx, ny, nz] = inp.layout.dims;
   const meanBytes = await encodeNifti(
     inp.header,
@@ -122,7 +141,16 @@ export async function gather(inp: GatherInput, ports: GatherPorts): Promise<Reco
   );
   await ports.outputs.put(n.mean, meanBytes);
   const enc = new TextEncoder();
-  await ports.outputs.put(n.motion, enc.encode(motionTsv(params, fd)));
+  const outlier = fd.map((f, t) => (f > FD_LIMIT || stats.stdDvars[t]! > STD_DVARS_LIMIT ? 1 : 0));
+  await ports.outputs.put(
+    n.motion,
+    enc.encode(motionTsv(params, fd, {
+      dvars: stats.dvars,
+      std_dvars: stats.stdDvars,
+      rmsd,
+      motion_outlier: outlier,
+    })),
+  );
   await ports.outputs.put(n.rp, enc.encode(rpText(params)));
   await ports.outputs.put(n.xfm, enc.encode(xfmTsv(transforms)));
   await ports.outputs.put(

@@ -1,6 +1,6 @@
 /**
- * Add the functions' per-slab partial sums (Float64 sum per voxel, then
- * Float64 count of frames covering it) into a mean volume.
+ * Add the functions' per-slab partial sums (`shared/slab_stats.ts`: Float64
+ * sum per voxel, then the count of frames covering it, …) into a mean volume.
  *
  * @module
  */
@@ -18,10 +18,10 @@ export async function sumPartials(
   const count = new Float64Array(n3);
   for (const key of keys) {
     const bytes = await objects.get(key);
-    if (!bytes || bytes.byteLength !== 16 * n3) {
+    if (!bytes || bytes.byteLength < 16 * n3) {
       throw new Error(`Cannot gather: partial sums ${key} are missing or of the wrong size`);
     }
-    const part = new Float64Array(bytes.slice().buffer);
+    const part = new Float64Array(bytes.slice(0, 16 * n3).buffer);
     for (let i = 0; i < n3; i++) {
       sum[i]! += part[i]!;
       count[i]! += part[n3 + i]!;

@@ -22,6 +22,7 @@ import type { Compression } from "../shared/ports/compression.ts";
 import type { Invoker } from "../shared/ports/invoker.ts";
 import type { JobStore } from "../shared/ports/job_store.ts";
 import { deletePrefix, type ObjectStore } from "../shared/ports/object_store.ts";
+import { automask } from "../shared/report/automask.ts";
 import { coverageMask } from "./coverage_mask.ts";
 import { fanOut, TaskFailure } from "./fan_out.ts";
 import { gather } from "./gather.ts";
@@ -29,7 +30,15 @@ import { jobId, sha256Hex } from "./job_id.ts";
 import { openRun } from "./open_run.ts";
 import { isGzipName, outputNames, stemOf } from "./output_names.ts";
 import type { Progress } from "./progress_bar.ts";
-import { decodeFrame, float32Bytes, frameBytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
+import {
+  decodeFrame,
+  float32Bytes,
+  frameBytes,
+  jobKeys,
+  outputEncoding,
+  runRange,
+  stageRun,
+} from "./stage.ts";
 import { sumPartials } from "./partial_sums.ts";
 
 export interface OrchestratorPorts {
@@ -145,7 +154,12 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
     // 1 stage
     const refFrame = refFrameOf(options);
     await stageRun(ports.objects, id, run.bytes, decodeFrame(run.bytes, layout, refFrame));
-    const encoding = outputEncoding(layout, options, options.compress === true, { min: 0, max: 0 });
+    const encoding = outputEncoding(
+      layout,
+      options,
+      options.compress === true,
+      options.interpReslice > 1 ? runRange(run.bytes, layout) : { min: 0, max: 0 },
+    );
     lap("stage");
 
     // 2 plan
@@ -196,6 +210,7 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
         maskKey: null,
         slabKey: null,
         sumKey: keys.sums("target", r.start, r.end),
+        brainKey: null,
         encoding,
       }));
       const mt = await fanOut({ ...fanCtx, phase: "mean" }, meanTasks);
@@ -214,11 +229,18 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
 
     // 5 reslice
     await save({ phase: "reslice" });
+    // brain mask for DVARS: an automask of the registration target, within the coverage mask
+    const target = await ports.objects.get(keys.ref(pass));
+    if (!target) throw new Error("Cannot reslice: the reference volume is missing");
+    const brain = automask(new Float32Array(target.slice().buffer), [layout.dims[0], layout.dims[1], layout.dims[2]]);
     let maskKey: string | null = null;
     if (options.mask) {
-      await ports.objects.put(keys.mask, coverageMask(layout, corrections));
+      const cover = coverageMask(layout, corrections);
+      for (let i = 0; i < cover.length; i++) brain[i] = brain[i]! & cover[i]!;
+      await ports.objects.put(keys.mask, cover);
       maskKey = keys.mask;
     }
+    await ports.objects.put(keys.brain, brain);
     const resliceTasks: ResliceTask[] = ranges.map((r) => ({
       ...base,
       fn: "reslice",
@@ -229,6 +251,7 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
       maskKey,
       slabKey: keys.slab(r.start, r.end),
       sumKey: keys.sums("mean", r.start, r.end),
+      brainKey: keys.brain,
       encoding,
     }));
     const res = await fanOut({ ...fanCtx, phase: "reslice" }, resliceTasks);

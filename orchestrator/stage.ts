@@ -21,6 +21,7 @@ export function jobKeys(id: string) {
     staged: `${base}/staged.nii`,
     ref: (pass: number) => `${base}/ref-${pass}.f32`,
     mask: `${base}/mask.u8`,
+    brain: `${base}/brain.u8`,
     slab: (start: number, end: number) => `${base}/slabs/${start}-${end}`,
     sums: (kind: string, start: number, end: number) => `${base}/sums/${kind}/${start}-${end}`,
   };
@@ -46,6 +47,24 @@ export function decodeFrame(bytes: Uint8Array, layout: RunLayout, t: number): Fl
     out,
   );
   return out;
+}
+
+/** Finite minimum and maximum of the whole run, decoding one frame at a time. */
+export function runRange(bytes: Uint8Array, layout: RunLayout): { min: number; max: number } {
+  const n3 = layout.dims[0] * layout.dims[1] * layout.dims[2];
+  const fb = frameBytes(layout);
+  const frame = new Float32Array(n3);
+  let min = Infinity, max = -Infinity;
+  for (let t = 0; t < layout.dims[3]; t++) {
+    const off = layout.voxOffset + t * fb;
+    decodeVoxels(bytes.subarray(off, off + fb), layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
+    for (let i = 0; i < n3; i++) {
+      const v = frame[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return min <= max ? { min, max } : { min: 0, max: 0 };
 }
 
 /** Float32 volume as little-endian bytes (a view when the platform is little-endian). */

@@ -122,8 +122,10 @@ export interface ResliceTask extends TaskBase {
   maskKey: string | null;
   /** Where to write the slab; `null` for the mean-only pass (`--ref mean`, pass 1). */
   slabKey: string | null;
-  /** Where to write the partial sums (Float64 sum then Float64 count per voxel). */
+  /** Where to write the partial sums (see `shared/slab_stats.ts`). */
   sumKey: string;
+  /** Object key of the brain mask (Uint8, one frame) for DVARS; `null` to skip DVARS. */
+  brainKey: string | null;
   encoding: OutputEncoding;
 }
 

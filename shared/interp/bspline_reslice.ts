@@ -22,7 +22,13 @@
 
 import type { Mat4 } from "../rigid.ts";
 import { checkBsplineDegree, MAX_BSPLINE_DEGREE } from "./bspline_prefilter.ts";
-import { axisOffsets, BSPLINE_EDGE_TOL, bsplineWeights } from "./bspline_sample.ts";
+import {
+  axisOffsets,
+  BSPLINE_EDGE_TOL,
+  bsplineWeights,
+  sumFolded,
+  sumInterior,
+} from "./bspline_sample.ts";
 
 function insideAt(
   i: number,
@@ -147,52 +153,12 @@ export function resliceBspline(
         const ix0 = bsplineWeights(degree, x, wx);
         axisOffsets(bsplineWeights(degree, y, wy), degree, ny, sy, oy);
         axisOffsets(bsplineWeights(degree, z, wz), degree, nz, sz, oz);
-        const xin = ix0 >= 0 && ix0 + degree < nx;
-        if (!xin) axisOffsets(ix0, degree, nx, 1, ox);
-        const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!;
-        const w4 = wx[4]!, w5 = wx[5]!, w6 = wx[6]!, w7 = wx[7]!;
-        let v = 0;
-        for (let c = 0; c <= degree; c++) {
-          let s = 0;
-          for (let b = 0; b <= degree; b++) {
-            const base = oz[c]! + oy[b]!;
-            let r = 0;
-            if (xin) {
-              const o = base + ix0;
-              switch (degree) {
-                case 2:
-                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2;
-                  break;
-                case 3:
-                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3;
-                  break;
-                case 4:
-                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
-                    coef[o + 4]! * w4;
-                  break;
-                case 5:
-                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
-                    coef[o + 4]! * w4 + coef[o + 5]! * w5;
-                  break;
-                case 6:
-                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
-                    coef[o + 4]! * w4 + coef[o + 5]! * w5 + coef[o + 6]! * w6;
-                  break;
-                case 7:
-                  r = coef[o]! * w0 + coef[o + 1]! * w1 + coef[o + 2]! * w2 + coef[o + 3]! * w3 +
-                    coef[o + 4]! * w4 + coef[o + 5]! * w5 + coef[o + 6]! * w6 + coef[o + 7]! * w7;
-                  break;
-                default:
-                  for (let a = 0; a <= degree; a++) r += coef[o + a]! * wx[a]!;
-              }
-            } else {
-              for (let a = 0; a <= degree; a++) r += coef[base + ox[a]!]! * wx[a]!;
-            }
-            s += r * wy[b]!;
-          }
-          v += s * wz[c]!;
+        if (ix0 >= 0 && ix0 + degree < nx) {
+          out[w + i] = sumInterior(coef, degree, ix0, wx, oy, wy, oz, wz);
+        } else {
+          axisOffsets(ix0, degree, nx, 1, ox);
+          out[w + i] = sumFolded(coef, degree, ox, wx, oy, wy, oz, wz);
         }
-        out[w + i] = v;
       }
       if (hi < nx - 1) out.fill(0, w + hi + 1, w + nx);
       w += nx;

@@ -6,9 +6,9 @@
  * Weights: a position `x` is served by the `degree + 1` coefficients from
  * `i0 = floor(x − (degree − 1)/2)` on; the weight of `i0 + j` is the centred
  * B-spline `βⁿ(x − i0 − j)`, a polynomial piece in `u = x − (degree − 1)/2 − i0`
- * ∈ [0, 1) evaluated by Horner from a table of exact coefficients (built once
- * from the truncated-power formula), and its derivative weight is that
- * piece's derivative. Indices outside `[0, n − 1]` are folded by the same
+ * ∈ [0, 1): Thévenaz's closed forms for degrees 2–5, else Horner on a table
+ * of exact coefficients (built once from the truncated-power formula). The
+ * derivative weight is that piece's derivative (Horner on the table). Indices outside `[0, n − 1]` are folded by the same
  * whole-sample mirror the prefilter assumes (`−k → k`, `n − 1 + k → n − 1 − k`).
  *
  * Inside means `−BSPLINE_EDGE_TOL ≤ p ≤ n − 1 + BSPLINE_EDGE_TOL` on every
@@ -230,6 +230,133 @@ const WX = new Float64Array(N8), WY = new Float64Array(N8), WZ = new Float64Arra
 const DX = new Float64Array(N8), DY = new Float64Array(N8), DZ = new Float64Array(N8);
 const OX = new Int32Array(N8), OY = new Int32Array(N8), OZ = new Int32Array(N8);
 
+/** `Σ_a c[o + a]·w_a` for 3, 4, 5 and 6 taps. */
+function dot3(c: Float32Array, o: number, w0: number, w1: number, w2: number): number {
+  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2;
+}
+function dot4(c: Float32Array, o: number, w0: number, w1: number, w2: number, w3: number): number {
+  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3;
+}
+function dot5(
+  c: Float32Array,
+  o: number,
+  w0: number,
+  w1: number,
+  w2: number,
+  w3: number,
+  w4: number,
+): number {
+  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4;
+}
+function dot6(
+  c: Float32Array,
+  o: number,
+  w0: number,
+  w1: number,
+  w2: number,
+  w3: number,
+  w4: number,
+  w5: number,
+): number {
+  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+    c[o + 5]! * w5;
+}
+
+/**
+ * The 3-D weighted sum when the x taps are `ix0 .. ix0 + degree` with no
+ * folding; y and z taps at offsets `oy`, `oz`. Degrees 2–5 are unrolled in
+ * x and y (the hot path), others loop.
+ */
+export function sumInterior(
+  c: Float32Array,
+  degree: number,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
+): number {
+  let v = 0;
+  const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!, w4 = wx[4]!, w5 = wx[5]!;
+  const y0 = oy[0]! + ix0, y1 = oy[1]! + ix0, y2 = oy[2]! + ix0, y3 = oy[3]! + ix0;
+  const y4 = oy[4]! + ix0, y5 = oy[5]! + ix0;
+  const u0 = wy[0]!, u1 = wy[1]!, u2 = wy[2]!, u3 = wy[3]!, u4 = wy[4]!, u5 = wy[5]!;
+  switch (degree) {
+    case 2:
+      for (let k = 0; k <= 2; k++) {
+        const o = oz[k]!;
+        v += wz[k]! * (dot3(c, o + y0, w0, w1, w2) * u0 + dot3(c, o + y1, w0, w1, w2) * u1 +
+          dot3(c, o + y2, w0, w1, w2) * u2);
+      }
+      return v;
+    case 3:
+      for (let k = 0; k <= 3; k++) {
+        const o = oz[k]!;
+        v += wz[k]! * (dot4(c, o + y0, w0, w1, w2, w3) * u0 +
+          dot4(c, o + y1, w0, w1, w2, w3) * u1 + dot4(c, o + y2, w0, w1, w2, w3) * u2 +
+          dot4(c, o + y3, w0, w1, w2, w3) * u3);
+      }
+      return v;
+    case 4:
+      for (let k = 0; k <= 4; k++) {
+        const o = oz[k]!;
+        v += wz[k]! * (dot5(c, o + y0, w0, w1, w2, w3, w4) * u0 +
+          dot5(c, o + y1, w0, w1, w2, w3, w4) * u1 + dot5(c, o + y2, w0, w1, w2, w3, w4) * u2 +
+          dot5(c, o + y3, w0, w1, w2, w3, w4) * u3 + dot5(c, o + y4, w0, w1, w2, w3, w4) * u4);
+      }
+      return v;
+    case 5:
+      for (let k = 0; k <= 5; k++) {
+        const o = oz[k]!;
+        v += wz[k]! * (dot6(c, o + y0, w0, w1, w2, w3, w4, w5) * u0 +
+          dot6(c, o + y1, w0, w1, w2, w3, w4, w5) * u1 +
+          dot6(c, o + y2, w0, w1, w2, w3, w4, w5) * u2 +
+          dot6(c, o + y3, w0, w1, w2, w3, w4, w5) * u3 +
+          dot6(c, o + y4, w0, w1, w2, w3, w4, w5) * u4 +
+          dot6(c, o + y5, w0, w1, w2, w3, w4, w5) * u5);
+      }
+      return v;
+    default:
+      for (let k = 0; k <= degree; k++) {
+        let s = 0;
+        for (let j = 0; j <= degree; j++) {
+          const o = oz[k]! + oy[j]! + ix0;
+          let r = 0;
+          for (let i = 0; i <= degree; i++) r += c[o + i]! * wx[i]!;
+          s += r * wy[j]!;
+        }
+        v += s * wz[k]!;
+      }
+      return v;
+  }
+}
+
+/** The 3-D weighted sum with folded offsets on every axis (voxels near the edges). */
+export function sumFolded(
+  c: Float32Array,
+  degree: number,
+  ox: Int32Array,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
+): number {
+  let v = 0;
+  for (let k = 0; k <= degree; k++) {
+    let s = 0;
+    for (let j = 0; j <= degree; j++) {
+      const o = oz[k]! + oy[j]!;
+      let r = 0;
+      for (let i = 0; i <= degree; i++) r += c[o + ox[i]!]! * wx[i]!;
+      s += r * wy[j]!;
+    }
+    v += s * wz[k]!;
+  }
+  return v;
+}
+
 function inside(n: number, p: number): boolean {
   return p >= -BSPLINE_EDGE_TOL && p <= n - 1 + BSPLINE_EDGE_TOL;
 }
@@ -260,21 +387,12 @@ export function sampleBspline(
   const nx = dims[0], ny = dims[1], nz = dims[2];
   if (!(inside(nx, x) && inside(ny, y) && inside(nz, z))) return NaN;
   checkBsplineDegree(degree);
-  axisOffsets(bsplineWeights(degree, x, WX), degree, nx, 1, OX);
+  const ix0 = bsplineWeights(degree, x, WX);
   axisOffsets(bsplineWeights(degree, y, WY), degree, ny, nx, OY);
   axisOffsets(bsplineWeights(degree, z, WZ), degree, nz, nx * ny, OZ);
-  let v = 0;
-  for (let c = 0; c <= degree; c++) {
-    let sy = 0;
-    for (let b = 0; b <= degree; b++) {
-      const base = OZ[c]! + OY[b]!;
-      let sx = 0;
-      for (let a = 0; a <= degree; a++) sx += coef[base + OX[a]!]! * WX[a]!;
-      sy += sx * WY[b]!;
-    }
-    v += sy * WZ[c]!;
-  }
-  return v;
+  if (ix0 >= 0 && ix0 + degree < nx) return sumInterior(coef, degree, ix0, WX, OY, WY, OZ, WZ);
+  axisOffsets(ix0, degree, nx, 1, OX);
+  return sumFolded(coef, degree, OX, WX, OY, WY, OZ, WZ);
 }
 
 /**

@@ -1,0 +1,119 @@
+import { assert, assertClose, assertEquals, assertThrows } from "../../helpers/assert.ts";
+import { prepareReference } from "../../../shared/estimate/reference_model.ts";
+import { createEstimateScratch, estimateFrame } from "../../../shared/estimate/estimate_frame.ts";
+import { solveSpd } from "../../../shared/estimate/solve7.ts";
+import { mulberry32 } from "../../../shared/estimate/prng.ts";
+import { RegistrationError } from "../../../shared/errors.ts";
+import { apply4, identity4, invert4, type Mat4, spmImatrix } from "../../../shared/rigid.ts";
+import { centredAffine, displacementError, motionMatrix } from "../../helpers/simulate.ts";
+
+// A smooth analytic "brain": 50 Gaussian blobs (sd 6–14 mm) on a 40×44×36 grid of 3.5×3.5×4 mm.
+const dims: [number, number, number] = [40, 44, 36];
+const n3 = dims[0] * dims[1] * dims[2];
+const affine = centredAffine(dims, [3.5, 3.5, 4]);
+const rnd = mulberry32(11);
+const blobs = Array.from({ length: 50 }, () => [
+  (rnd() - 0.5) * 100,
+  (rnd() - 0.5) * 110,
+  (rnd() - 0.5) * 100,
+  6 + rnd() * 8,
+  20 + rnd() * 80,
+]);
+
+/** Frame whose tissue moved by T: value at w is the image at T⁻¹ w. */
+function render(t: Mat4): Float32Array {
+  const ti = invert4(t);
+  const out = new Float32Array(n3);
+  let o = 0;
+  for (let k = 0; k < dims[2]; k++) {
+    for (let j = 0; j < dims[1]; j++) {
+      for (let i = 0; i < dims[0]; i++, o++) {
+        const w = apply4(affine, i, j, k);
+        const [x, y, z] = apply4(ti, w[0], w[1], w[2]);
+        let v = 0;
+        for (const b of blobs) {
+          const d2 = (x - b[0]!) ** 2 + (y - b[1]!) ** 2 + (z - b[2]!) ** 2;
+          v += b[4]! * Math.exp(-d2 / (2 * b[3]! ** 2));
+        }
+        out[o] = v;
+      }
+    }
+  }
+  return out;
+}
+
+const ref = render(identity4());
+const model = prepareReference(ref, dims, affine, { fwhm: 5, sep: 4, degree: 1 });
+const scratch = createEstimateScratch(model);
+const all = new Uint8Array(n3).fill(1);
+const deg = Math.PI / 180;
+
+Deno.test("estimateFrame: the reference against itself is the identity", () => {
+  const r = estimateFrame(model, ref, scratch, 0);
+  assertClose(r.m, identity4(), 1e-9);
+  assertClose(r.scale, 1, 1e-9);
+  assert(r.iterations <= 2, `iterations ${r.iterations}`);
+});
+
+Deno.test("estimateFrame: a pure +2 mm x shift gives M = T⁻¹ (x = −2 mm)", () => {
+  const t = motionMatrix([2, 0, 0, 0, 0, 0]);
+  const r = estimateFrame(model, render(t), scratch, 1);
+  const q = spmImatrix(r.m);
+  assertClose(q, [-2, 0, 0, 0, 0, 0], 0.02);
+  assert(displacementError(r.m, t, affine, all, dims).max < 0.02, "max displacement");
+});
+
+Deno.test("estimateFrame: a pure 3° yaw gives M = T⁻¹ (yaw = −3°)", () => {
+  const t = motionMatrix([0, 0, 0, 0, 0, 3]);
+  const r = estimateFrame(model, render(t), scratch, 2);
+  const q = spmImatrix(r.m);
+  assertClose(q.slice(3), [0, 0, -3 * deg], 0.01 * deg * 5);
+  assertClose(q.slice(0, 3), [0, 0, 0], 0.02);
+  const e = displacementError(r.m, t, affine, all, dims);
+  assert(e.mean < 0.02, `mean displacement ${e.mean}`);
+});
+
+Deno.test("estimateFrame: combined motion, intensity scale, determinism", () => {
+  const t = motionMatrix([1.5, -2, 1, 2, -1.5, 1]);
+  const frame = render(t).map((v) => 1.2 * v);
+  const r = estimateFrame(model, frame, scratch, 3);
+  const e = displacementError(r.m, t, affine, all, dims);
+  assert(e.mean < 0.03, `mean displacement ${e.mean}`);
+  assertClose(r.scale, 1.2, 0.005);
+  // A fresh scratch (another worker) gives bit-identical results.
+  const again = estimateFrame(model, frame, createEstimateScratch(model), 3);
+  assertEquals(again, r);
+});
+
+Deno.test("estimateFrame: NaN voxels are missing data, not poison", () => {
+  const t = motionMatrix([0, 1, 0, 0, 1, 0]);
+  const frame = render(t);
+  frame.fill(NaN, 5 * dims[0] * dims[1], 9 * dims[0] * dims[1]); // four NaN slices
+  const r = estimateFrame(model, frame, scratch, 4);
+  assert(r.m.every(Number.isFinite), "finite");
+  const e = displacementError(r.m, t, affine, all, dims);
+  assert(e.mean < 0.1, `mean displacement ${e.mean}`);
+});
+
+Deno.test("estimateFrame: a blank frame throws RegistrationError naming the frame", () => {
+  const err = assertThrows(
+    () => estimateFrame(model, new Float32Array(n3), scratch, 7),
+    RegistrationError,
+    "frame 7",
+  );
+  assertEquals((err as RegistrationError).frame, 7);
+  assertThrows(
+    () => estimateFrame(model, new Float32Array(n3).fill(NaN), scratch, 8),
+    RegistrationError,
+    "blank",
+  );
+});
+
+Deno.test("solveSpd solves a known system and holds an all-zero column at 0", () => {
+  // [[4, 2, 0], [2, 3, 0], [0, 0, 0]] x = [8, 7, 0] → x = [1.25, 1.5, 0].
+  const x = new Float64Array(3);
+  assert(solveSpd([4, 2, 0, 2, 3, 0, 0, 0, 0], [8, 7, 0], 3, x, new Float64Array(12)));
+  assertClose(Array.from(x), [1.25, 1.5, 0], 1e-12);
+  // Singular (two equal columns) → false.
+  assert(!solveSpd([1, 1, 1, 1], [1, 1], 2, new Float64Array(2), new Float64Array(6)));
+});
