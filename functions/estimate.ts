@@ -8,6 +8,7 @@
 import { createEstimateScratch, estimateFrame } from "../shared/estimate/estimate_frame.ts";
 import { prepareReference } from "../shared/estimate/reference_model.ts";
 import type { EstimateTask, FrameParams, TaskResult } from "../shared/job.ts";
+import { infToNaN } from "../shared/finite.ts";
 import { decodeVoxels } from "../shared/nifti/decode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import type { FrameEntry } from "../shared/ports/job_store.ts";
@@ -45,7 +46,15 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
       params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
     } else {
       const off = (t - start) * fb;
-      decodeVoxels(slab.subarray(off, off + fb), run.datatype, run.littleEndian, run.slope, run.inter, frame);
+      decodeVoxels(
+        slab.subarray(off, off + fb),
+        run.datatype,
+        run.littleEndian,
+        run.slope,
+        run.inter,
+        frame,
+      );
+      infToNaN(frame);
       const r = estimateFrame(model, frame, scratch, t);
       params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
     }

@@ -16,13 +16,20 @@ export async function readFrames(
   end: number,
 ): Promise<Uint8Array> {
   const fb = run.dims[0] * run.dims[1] * run.dims[2] * run.bytesPerVoxel;
-  const bytes = await objects.get(key, { offset: run.voxOffset + start * fb, length: (end - start) * fb });
+  const bytes = await objects.get(key, {
+    offset: run.voxOffset + start * fb,
+    length: (end - start) * fb,
+  });
   if (!bytes) throw new Error(`Cannot read frames ${start}-${end}: staged run ${key} is missing`);
   return bytes;
 }
 
 /** A float32 volume stored little-endian (the reference, a mean). */
-export async function readFloat32(objects: ObjectStore, key: string, length: number): Promise<Float32Array> {
+export async function readFloat32(
+  objects: ObjectStore,
+  key: string,
+  length: number,
+): Promise<Float32Array> {
   const bytes = await objects.get(key);
   if (!bytes || bytes.byteLength !== length * 4) {
     throw new Error(`Cannot read volume ${key}: missing or not ${length} float32 values`);

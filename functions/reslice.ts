@@ -11,6 +11,7 @@
  */
 import { crc32 } from "../shared/crc32.ts";
 import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
+import { zeroNonFinite } from "../shared/finite.ts";
 import { SlabStats } from "../shared/slab_stats.ts";
 import { decodeVoxels } from "../shared/nifti/decode.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
@@ -22,19 +23,17 @@ import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { readFrames } from "./read_frames.ts";
 
-/** NaN and ±Inf voxels are missing data: they become 0 so that no output is non-finite. */
-function zeroNonFinite(v: Float32Array): void {
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (x - x !== 0) v[i] = 0;
-  }
-}
-
 /** A Uint8 mask object, or null when no key is given. */
-async function readMask(ports: FunctionPorts, key: string | null, n3: number): Promise<Uint8Array | null> {
+async function readMask(
+  ports: FunctionPorts,
+  key: string | null,
+  n3: number,
+): Promise<Uint8Array | null> {
   if (key === null) return null;
   const bytes = await ports.objects.get(key);
-  if (!bytes || bytes.length !== n3) throw new Error(`Cannot reslice: mask ${key} is missing or of the wrong size`);
+  if (!bytes || bytes.length !== n3) {
+    throw new Error(`Cannot reslice: mask ${key} is missing or of the wrong size`);
+  }
   return bytes;
 }
 
@@ -46,7 +45,9 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const params = await ports.jobs.getParams(task.job, task.pass, start, end);
   // one frame before the range, to difference the range's first frame (DVARS)
   const first = start > 0 ? start - 1 : start;
-  const prevParams = first < start ? (await ports.jobs.getParams(task.job, task.pass, first, start))[0] : null;
+  const prevParams = first < start
+    ? (await ports.jobs.getParams(task.job, task.pass, first, start))[0]
+    : null;
   const slab = await readFrames(ports.objects, task.stagedKey, run, first, end);
   const mask = await readMask(ports, task.maskKey, n3);
   const brain = await readMask(ports, task.brainKey, n3);
@@ -67,7 +68,14 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   // Resample frame t into frameOut (masked) and mark the voxels it covers.
   const resampleFrame = (t: number, p: FrameParams) => {
     const off = (t - first) * fb;
-    decodeVoxels(slab.subarray(off, off + fb), run.datatype, run.littleEndian, run.slope, run.inter, frameIn);
+    decodeVoxels(
+      slab.subarray(off, off + fb),
+      run.datatype,
+      run.littleEndian,
+      run.slope,
+      run.inter,
+      frameIn,
+    );
     zeroNonFinite(frameIn);
     const m = mul4(task.toFirst, fromRows12(p.m));
     const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
@@ -94,17 +102,32 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   }
   for (let t = start; t < end; t++) {
     const p = params[t - start];
-    if (!p) throw new Error(`Cannot reslice frame ${t}: no parameters from estimation pass ${task.pass}`);
+    if (!p) {
+      throw new Error(`Cannot reslice frame ${t}: no parameters from estimation pass ${task.pass}`);
+    }
     resampleFrame(t, p);
     stats.add(frameOut, covered, t - start);
     if (out) {
       const o = (t - start) * n3 * obpv;
-      encodeVoxels(frameOut, encoding.datatype, encoding.slope, encoding.inter, out.subarray(o, o + n3 * obpv));
+      encodeVoxels(
+        frameOut,
+        encoding.datatype,
+        encoding.slope,
+        encoding.inter,
+        out.subarray(o, o + n3 * obpv),
+      );
     }
     await batch.add(t);
   }
   const t2 = performance.now();
-  const result: TaskResult = { fn: "reslice", start, end, readMs: t1 - t0, computeMs: 0, writeMs: 0 };
+  const result: TaskResult = {
+    fn: "reslice",
+    start,
+    end,
+    readMs: t1 - t0,
+    computeMs: 0,
+    writeMs: 0,
+  };
   let deflateMs = 0;
   if (out && task.slabKey) {
     if (encoding.gzip) {

@@ -68,9 +68,9 @@ Options:
                        (two passes) or frame N (0-based); motion is always
                        reported relative to the first frame
   --interp N           interpolation degree for both stages: 1 = trilinear,
-                       2..7 = B-spline
-  --interp-estimate N  degree for estimation only
-  --interp-reslice N   degree for reslicing only
+                       2..7 = B-spline (defaults as SPM: 2 to estimate, 4 to reslice)
+  --interp-estimate N  degree for estimation only (default 2)
+  --interp-reslice N   degree for reslicing only (default 4)
   --fwhm MM            Gaussian smoothing before estimation (default 5)
   --sep MM             distance between estimation sample points (default 4)
   --mask, --no-mask    zero voxels some frame does not cover (default on)
@@ -88,7 +88,12 @@ Exit codes: 0 success, 2 a problem with the input or an option, 1 an internal er
 
 type Raw = Record<string, string | boolean | undefined>;
 
-function num(raw: Raw, name: string, check: (v: number) => boolean, what: string): number | undefined {
+function num(
+  raw: Raw,
+  name: string,
+  check: (v: number) => boolean,
+  what: string,
+): number | undefined {
   const v = raw[name];
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -107,7 +112,10 @@ export function cliOptions(raw: Raw, positionals: string[], cores: number): CliO
     throw new InputError("register", "no input file given (usage: register <input.nii[.gz]>)");
   }
   if (positionals.length > 1) {
-    throw new InputError("register", `one input file expected, got ${positionals.length}: ${positionals.join(" ")}`);
+    throw new InputError(
+      "register",
+      `one input file expected, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
   }
   for (const [a, b] of [["mask", "no-mask"], ["compress", "no-compress"]] as const) {
     if (raw[a] && raw[b]) throw new InputError(`--${a}`, `cannot be combined with --${b}`);
@@ -118,7 +126,10 @@ export function cliOptions(raw: Raw, positionals: string[], cores: number): CliO
     let choice: RefChoice;
     if (ref === "first" || ref === "mean") choice = ref;
     else if (/^\d+$/.test(ref)) choice = Number(ref);
-    else throw new InputError("--ref", `must be first, mean or a frame number, current value is "${ref}"`);
+    else {throw new InputError(
+        "--ref",
+        `must be first, mean or a frame number, current value is "${ref}"`,
+      );}
     job.ref = choice;
   }
   const both = num(raw, "interp", degree, "an integer from 1 (trilinear) to 7");
@@ -127,12 +138,16 @@ export function cliOptions(raw: Raw, positionals: string[], cores: number): CliO
   job.interpReslice = num(raw, "interp-reslice", degree, "an integer from 1 to 7") ?? both ??
     job.interpReslice;
   job.fwhm = num(raw, "fwhm", (n) => n >= 0 && n <= 50, "a width in mm from 0 to 50") ?? job.fwhm;
-  job.sep = num(raw, "sep", (n) => n > 0 && n <= 50, "a distance in mm above 0, at most 50") ?? job.sep;
+  job.sep = num(raw, "sep", (n) => n > 0 && n <= 50, "a distance in mm above 0, at most 50") ??
+    job.sep;
   if (raw["no-mask"]) job.mask = false;
   if (raw.mask) job.mask = true;
   if (raw.dtype !== undefined) {
     if (raw.dtype !== "same" && raw.dtype !== "float32") {
-      throw new InputError("--dtype", `must be same or float32, current value is "${String(raw.dtype)}"`);
+      throw new InputError(
+        "--dtype",
+        `must be same or float32, current value is "${String(raw.dtype)}"`,
+      );
     }
     job.dtype = raw.dtype;
   }

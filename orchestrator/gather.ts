@@ -8,7 +8,13 @@
  */
 import { crc32 } from "../shared/crc32.ts";
 import { assembleGzip } from "../shared/gzip_assemble.ts";
-import type { FrameRange, OutputEncoding, OutputKind, RunLayout, TaskResult } from "../shared/job.ts";
+import type {
+  FrameRange,
+  OutputEncoding,
+  OutputKind,
+  RunLayout,
+  TaskResult,
+} from "../shared/job.ts";
 import { framewiseDisplacement, rmsDeviation } from "../shared/motion/framewise_displacement.ts";
 import { combineStats, type RunStats } from "../shared/slab_stats.ts";
 import { motionTsv, rpText, xfmTsv } from "../shared/motion/motion_files.ts";
@@ -45,7 +51,11 @@ export interface GatherPorts {
 }
 
 /** A stream of the slabs' bytes in order, fetched one after another. */
-function slabStream(objects: ObjectStore, keys: string[], head: Uint8Array): ReadableStream<Uint8Array> {
+function slabStream(
+  objects: ObjectStore,
+  keys: string[],
+  head: Uint8Array,
+): ReadableStream<Uint8Array> {
   let i = -1;
   let current: ReadableStreamDefaultReader<Uint8Array> | null = null;
   return new ReadableStream<Uint8Array>({
@@ -78,7 +88,10 @@ function slabStream(objects: ObjectStore, keys: string[], head: Uint8Array): Rea
 }
 
 /** The realigned 4-D image as a stream (uncompressed or one gzip member). */
-async function realignedImage(inp: GatherInput, ports: GatherPorts): Promise<ReadableStream<Uint8Array>> {
+async function realignedImage(
+  inp: GatherInput,
+  ports: GatherPorts,
+): Promise<ReadableStream<Uint8Array>> {
   const keys = jobKeys(inp.id);
   const head = encodeNifti1Header(inp.header, {
     datatype: inp.encoding.datatype,
@@ -96,7 +109,12 @@ async function realignedImage(inp: GatherInput, ports: GatherPorts): Promise<Rea
     if (!body || r.crc32 === undefined || r.rawLength === undefined) {
       throw new Error(`Cannot gather: slab ${slabKeys[i - 1]} is missing or has no checksum`);
     }
-    return { deflated: body, crc32: r.crc32, rawLength: r.rawLength, deflatedLength: r.deflatedLength };
+    return {
+      deflated: body,
+      crc32: r.crc32,
+      rawLength: r.rawLength,
+      deflatedLength: r.deflatedLength,
+    };
   });
 }
 
@@ -122,7 +140,10 @@ async function runStats(inp: GatherInput, ports: GatherPorts): Promise<RunStats>
 }
 
 /** Write every output; returns the output keys by kind. */
-export async function gather(inp: GatherInput, ports: GatherPorts): Promise<Record<OutputKind, string>> {
+export async function gather(
+  inp: GatherInput,
+  ports: GatherPorts,
+): Promise<Record<OutputKind, string>> {
   const params = motionParameters(inp.corrections);
   const fd = framewiseDisplacement(params);
   const transforms = forwardTransforms(inp.corrections);
@@ -136,7 +157,13 @@ export async function gather(inp: GatherInput, ports: GatherPorts): Promise<Reco
   const meanBytes = await encodeNifti(
     inp.header,
     mean,
-    { dims: [3, nx, ny, nz, 1, 1, 1, 1], datatype: 16, sclSlope: 1, sclInter: 0, description: "realign: mean" },
+    {
+      dims: [3, nx, ny, nz, 1, 1, 1, 1],
+      datatype: 16,
+      sclSlope: 1,
+      sclInter: 0,
+      description: "realign: mean",
+    },
     inp.encoding.gzip,
   );
   await ports.outputs.put(n.mean, meanBytes);

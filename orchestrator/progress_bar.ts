@@ -23,7 +23,9 @@ export interface Progress {
  */
 export function progressLine(p: Progress, width = 60): string {
   const label = p.phase.padEnd(9);
-  const count = p.total > 0 ? ` ${String(p.done).padStart(String(p.total).length)}/${p.total} frames` : "";
+  const count = p.total > 0
+    ? ` ${String(p.done).padStart(String(p.total).length)}/${p.total} frames`
+    : "";
   const barWidth = Math.max(10, width - label.length - count.length - 3);
   const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   const filled = Math.round(frac * barWidth);

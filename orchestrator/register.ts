@@ -90,7 +90,10 @@ function refFrameOf(options: JobOptions): number {
 }
 
 /** Register one run; see the module doc. */
-export async function register(req: RegisterRequest, ports: OrchestratorPorts): Promise<RegisterSummary> {
+export async function register(
+  req: RegisterRequest,
+  ports: OrchestratorPorts,
+): Promise<RegisterSummary> {
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const lap = (name: string) => {
@@ -107,7 +110,10 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
     compress: req.options.compress ?? isGzipName(name),
   };
   if (typeof options.ref === "number" && options.ref >= nt) {
-    throw new InputError("--ref", `frame ${options.ref} does not exist: ${name} has ${nt} frames (0..${nt - 1})`);
+    throw new InputError(
+      "--ref",
+      `frame ${options.ref} does not exist: ${name} has ${nt} frames (0..${nt - 1})`,
+    );
   }
   const id = await jobId(await sha256Hex(fileBytes), options);
   const names = outputNames(stemOf(name), options.compress === true);
@@ -126,7 +132,14 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
   if (record?.state === "done" && record.version === PIPELINE_VERSION) {
     const present = await Promise.all(Object.values(outKeys).map((k) => req.outputs.head(k)));
     if (present.every((p) => p !== null)) {
-      return { job: id, reused: true, frames: nt, outputs: outKeys, timings: record.timings ?? {}, tasks: [] };
+      return {
+        job: id,
+        reused: true,
+        frames: nt,
+        outputs: outKeys,
+        timings: record.timings ?? {},
+        tasks: [],
+      };
     }
   }
   if (!record) {
@@ -174,7 +187,13 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
 
     // 3 estimate (pass 1: against the chosen frame, or the first for --ref mean)
     const base = { job: id, run: layout, stagedKey: keys.staged, options };
-    const fanCtx = { job: id, jobs: ports.jobs, invoker: ports.invoker, total: nt, onProgress: req.onProgress };
+    const fanCtx = {
+      job: id,
+      jobs: ports.jobs,
+      invoker: ports.invoker,
+      total: nt,
+      onProgress: req.onProgress,
+    };
     const estimatePass = async (pass: number): Promise<Mat4[]> => {
       const phase = estimatePhase(pass);
       const estimateTasks: EstimateTask[] = ranges.map((r) => ({
@@ -215,7 +234,11 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
       }));
       const mt = await fanOut({ ...fanCtx, phase: "mean" }, meanTasks);
       tasks.push(...mt.map((r) => ({ ...r, phase: "mean" })));
-      const target = await sumPartials(ports.objects, layout, ranges.map((r) => keys.sums("target", r.start, r.end)));
+      const target = await sumPartials(
+        ports.objects,
+        layout,
+        ranges.map((r) => keys.sums("target", r.start, r.end)),
+      );
       await ports.objects.put(keys.ref(2), float32Bytes(target));
       lap("mean");
       await save({ phase: "estimate2" });
@@ -225,14 +248,20 @@ export async function register(req: RegisterRequest, ports: OrchestratorPorts): 
 
     // corrections relative to the first frame: M(t) = M_ref(0)⁻¹ · M_ref(t)
     const toFirst = invert4(refCorrections[0]!);
-    const corrections: Mat4[] = refCorrections.map((m, t) => t === 0 ? identity4() : mul4(toFirst, m));
+    const corrections: Mat4[] = refCorrections.map((m, t) =>
+      t === 0 ? identity4() : mul4(toFirst, m)
+    );
 
     // 5 reslice
     await save({ phase: "reslice" });
     // brain mask for DVARS: an automask of the registration target, within the coverage mask
     const target = await ports.objects.get(keys.ref(pass));
     if (!target) throw new Error("Cannot reslice: the reference volume is missing");
-    const brain = automask(new Float32Array(target.slice().buffer), [layout.dims[0], layout.dims[1], layout.dims[2]]);
+    const brain = automask(new Float32Array(target.slice().buffer), [
+      layout.dims[0],
+      layout.dims[1],
+      layout.dims[2],
+    ]);
     let maskKey: string | null = null;
     if (options.mask) {
       const cover = coverageMask(layout, corrections);

@@ -7,6 +7,7 @@
  */
 import type { JobOptions, OutputEncoding, RunLayout } from "../shared/job.ts";
 import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
+import { infToNaN } from "../shared/finite.ts";
 import { decodeVoxels } from "../shared/nifti/decode.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
 
@@ -46,6 +47,7 @@ export function decodeFrame(bytes: Uint8Array, layout: RunLayout, t: number): Fl
     layout.inter,
     out,
   );
+  infToNaN(out);
   return out;
 }
 
@@ -57,7 +59,14 @@ export function runRange(bytes: Uint8Array, layout: RunLayout): { min: number; m
   let min = Infinity, max = -Infinity;
   for (let t = 0; t < layout.dims[3]; t++) {
     const off = layout.voxOffset + t * fb;
-    decodeVoxels(bytes.subarray(off, off + fb), layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
+    decodeVoxels(
+      bytes.subarray(off, off + fb),
+      layout.datatype,
+      layout.littleEndian,
+      layout.slope,
+      layout.inter,
+      frame,
+    );
     for (let i = 0; i < n3; i++) {
       const v = frame[i]!;
       if (v < min) min = v;

@@ -33,8 +33,8 @@ export interface JobOptions {
 
 export const DEFAULT_OPTIONS: JobOptions = {
   ref: "first",
-  interpEstimate: 1,
-  interpReslice: 1,
+  interpEstimate: 2,
+  interpReslice: 4,
   fwhm: 5,
   sep: 4,
   mask: true,

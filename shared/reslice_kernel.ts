@@ -6,7 +6,10 @@
  * plus `i` times the matrix's first column. The x-interval where that
  * position is inside the source is found analytically ({@link rowInterval}),
  * then the inner loop runs with no bounds checks; voxels outside the
- * interval are 0. "Inside" means within `[−EDGE_TOL, n − 1 + EDGE_TOL]` on
+ * interval are 0. The loop over the part where every coordinate is strictly
+ * below `n − 1` steps by the column with no bounds checks or clamps; the
+ * few voxels at the far edge (exactly on the last voxel, e.g. under the
+ * identity) go through {@link sampleTrilinear}. "Inside" means within `[−EDGE_TOL, n − 1 + EDGE_TOL]` on
  * every axis (1e-6 voxel, to absorb rounding in `A⁻¹ · T · A`), and weights
  * are `a·(1−f) + b·f`, so integer positions (identity, whole-voxel shifts)
  * copy voxels exactly, the last one included.
@@ -15,10 +18,14 @@
  */
 
 import type { Mat4 } from "./rigid.ts";
-import { EDGE_TOL } from "./interp/trilinear.ts";
+import { EDGE_TOL, sampleTrilinear } from "./interp/trilinear.ts";
+
+/** The fast loop takes positions at most n − 1 − this; the few beyond go the careful way. */
+const FAST_MARGIN = 1e-7;
 
 function insideAt(
   i: number,
+  up: number,
   bx: number,
   by: number,
   bz: number,
@@ -30,13 +37,13 @@ function insideAt(
   nz: number,
 ): boolean {
   const x = bx + i * cx, y = by + i * cy, z = bz + i * cz;
-  return x >= -EDGE_TOL && x <= nx - 1 + EDGE_TOL && y >= -EDGE_TOL && y <= ny - 1 + EDGE_TOL &&
-    z >= -EDGE_TOL && z <= nz - 1 + EDGE_TOL;
+  return x >= -EDGE_TOL && x <= nx - 1 + up && y >= -EDGE_TOL && y <= ny - 1 + up &&
+    z >= -EDGE_TOL && z <= nz - 1 + up;
 }
 
 /** Narrows `[lo, hi]` to the `i` where `b + i·c` lies in `[−tol, n − 1 + tol]`. */
-function axisRange(b: number, c: number, n: number, range: Float64Array): void {
-  const lower = -EDGE_TOL - b, upper = n - 1 + EDGE_TOL - b;
+function axisRange(b: number, c: number, n: number, up: number, range: Float64Array): void {
+  const lower = -EDGE_TOL - b, upper = n - 1 + up - b;
   if (c === 0) {
     if (!(lower <= 0 && upper >= 0)) range[1] = -1;
     return;
@@ -67,20 +74,21 @@ export function rowInterval(
   ny: number,
   nz: number,
   range: Float64Array,
+  up: number = EDGE_TOL,
 ): void {
   range[0] = 0;
   range[1] = nOut - 1;
-  axisRange(bx, cx, nx, range);
-  axisRange(by, cy, ny, range);
-  axisRange(bz, cz, nz, range);
+  axisRange(bx, cx, nx, up, range);
+  axisRange(by, cy, ny, up, range);
+  axisRange(bz, cz, nz, up, range);
   let lo = range[0]!, hi = range[1]!;
   if (lo > hi) return;
   // Settle rounding at the ends: shrink while outside, grow while inside.
-  while (lo <= hi && !insideAt(lo, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo++;
-  while (hi >= lo && !insideAt(hi, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi--;
+  while (lo <= hi && !insideAt(lo, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo++;
+  while (hi >= lo && !insideAt(hi, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi--;
   if (lo <= hi) {
-    while (lo > 0 && insideAt(lo - 1, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
-    while (hi < nOut - 1 && insideAt(hi + 1, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
+    while (lo > 0 && insideAt(lo - 1, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
+    while (hi < nOut - 1 && insideAt(hi + 1, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
   }
   range[0] = lo;
   range[1] = hi;
@@ -112,41 +120,63 @@ export function resliceTrilinear(
     throw new RangeError(`Cannot reslice: arrays hold fewer than ${nx * ny * nz} voxels`);
   }
   const cx = v2v[0]!, cy = v2v[4]!, cz = v2v[8]!;
-  const mx = nx > 1 ? nx - 2 : 0, my = ny > 1 ? ny - 2 : 0, mz = nz > 1 ? nz - 2 : 0;
-  const ox = nx > 1 ? 1 : 0, oy = ny > 1 ? nx : 0, oz = nz > 1 ? nx * ny : 0;
+  const ox = 1, oy = nx, oz = nx * ny;
   const oxy = ox + oy, oxz = ox + oz, oyz = oy + oz, oxyz = ox + oy + oz;
-  const sy = nx, sz = nx * ny;
-  const range = new Float64Array(2);
+  // Axes of length 1 have no neighbour: every voxel takes the careful path.
+  const thin = nx < 2 || ny < 2 || nz < 2;
+  const range = new Float64Array(2), fast = new Float64Array(2);
   let w = 0;
   for (let k = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       const bx = v2v[1]! * j + v2v[2]! * k + v2v[3]!;
       const by = v2v[5]! * j + v2v[6]! * k + v2v[7]!;
       const bz = v2v[9]! * j + v2v[10]! * k + v2v[11]!;
-      rowInterval(bx, by, bz, cx, cy, cz, nx, nx, ny, nz, range);
-      const lo = range[0]!, hi = range[1]!;
+      // Fast part first: every coordinate strictly below n − 1, so floor + 1 is a voxel.
+      let flo = 0, fhi = -1;
+      if (!thin) {
+        rowInterval(bx, by, bz, cx, cy, cz, nx, nx, ny, nz, fast, -FAST_MARGIN);
+        flo = fast[0]!;
+        fhi = fast[1]!;
+      }
+      let lo: number, hi: number;
+      if (flo <= fhi) {
+        // The inside interval contains the fast one; widen it by the few edge voxels.
+        lo = flo;
+        hi = fhi;
+        while (lo > 0 && insideAt(lo - 1, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
+        while (hi < nx - 1 && insideAt(hi + 1, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
+      } else {
+        rowInterval(bx, by, bz, cx, cy, cz, nx, nx, ny, nz, range);
+        lo = range[0]!;
+        hi = range[1]!;
+        [flo, fhi] = [hi + 1, hi]; // no fast part: all careful
+      }
       if (lo > hi) {
         out.fill(0, w, w + nx);
         w += nx;
         continue;
       }
       if (lo > 0) out.fill(0, w, w + lo);
-      for (let i = lo; i <= hi; i++) {
-        const x = bx + i * cx, y = by + i * cy, z = bz + i * cz;
-        // Inside the interval every coordinate is > −1, so `|0` is floor (or 0).
-        let ix = x | 0, iy = y | 0, iz = z | 0;
-        if (ix > mx) ix = mx;
-        if (iy > my) iy = my;
-        if (iz > mz) iz = mz;
+      if (hi < nx - 1) out.fill(0, w + hi + 1, w + nx);
+      for (let i = lo; i < flo; i++) {
+        out[w + i] = sampleTrilinear(src, nx, ny, nz, bx + i * cx, by + i * cy, bz + i * cz);
+      }
+      // Stepping drifts by ~1e-13 at most: far inside the 1e-7 margin.
+      let x = bx + flo * cx, y = by + flo * cy, z = bz + flo * cz;
+      for (let i = flo; i <= fhi; i++, x += cx, y += cy, z += cz) {
+        // Coordinates are > −1 here, so `|0` is floor (or 0 just below 0).
+        const ix = x | 0, iy = y | 0, iz = z | 0;
         const fx = x - ix, fy = y - iy, fz = z - iz;
         const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
-        const o = ix + iy * sy + iz * sz;
+        const o = ix + iy * oy + iz * oz;
         out[w + i] = ((src[o]! * gx + src[o + ox]! * fx) * gy +
               (src[o + oy]! * gx + src[o + oxy]! * fx) * fy) * gz +
           ((src[o + oz]! * gx + src[o + oxz]! * fx) * gy +
               (src[o + oyz]! * gx + src[o + oxyz]! * fx) * fy) * fz;
       }
-      if (hi < nx - 1) out.fill(0, w + hi + 1, w + nx);
+      for (let i = fhi + 1; i <= hi; i++) {
+        out[w + i] = sampleTrilinear(src, nx, ny, nz, bx + i * cx, by + i * cy, bz + i * cz);
+      }
       w += nx;
     }
   }

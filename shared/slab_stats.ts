@@ -97,7 +97,9 @@ export function combineStats(
     for (let k = 4 * n3; k < p.length; k++) ssd.push(p[k]!);
   }
   if (ssd.length !== frames) {
-    throw new RangeError(`Cannot combine statistics: ${ssd.length} frames in the parts, expected ${frames}`);
+    throw new RangeError(
+      `Cannot combine statistics: ${ssd.length} frames in the parts, expected ${frames}`,
+    );
   }
   const mean = new Float32Array(n3);
   const sd = new Float32Array(n3);

@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { estimatePhase, type FrameParams, type JobRecord, type Phase, type TaskResult } from "../../shared/job.ts";
+import {
+  estimatePhase,
+  type FrameParams,
+  type JobRecord,
+  type Phase,
+  type TaskResult,
+} from "../../shared/job.ts";
 import type { FrameEntry, JobStore } from "../../shared/ports/job_store.ts";
 
 /** Frames per atomic commit (Deno KV allows 100 checks and 1000 mutations). */

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import type { ByteRange, ObjectBody, ObjectInfo, ObjectStore } from "../../shared/ports/object_store.ts";
+import type {
+  ByteRange,
+  ObjectBody,
+  ObjectInfo,
+  ObjectStore,
+} from "../../shared/ports/object_store.ts";
 
 const PAGE = 1000;
 
@@ -17,7 +22,9 @@ export class LocalFolderStore implements ObjectStore {
 
   #path(key: string): string {
     if (key === "" || key.startsWith("/") || key.split("/").some((s) => s === ".." || s === "")) {
-      throw new RangeError(`Cannot use object key "${key}": it must be a relative path without ".."`);
+      throw new RangeError(
+        `Cannot use object key "${key}": it must be a relative path without ".."`,
+      );
     }
     return `${this.root}/${key}`;
   }

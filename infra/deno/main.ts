@@ -106,7 +106,9 @@ if (import.meta.main) {
   } catch (e) {
     if (e instanceof JobFailed) {
       const err = e.record.error;
-      console.error(`realign: ${err?.message ?? "job failed"}${err?.range ? ` (frames ${err.range})` : ""}`);
+      console.error(
+        `realign: ${err?.message ?? "job failed"}${err?.range ? ` (frames ${err.range})` : ""}`,
+      );
       code = e.input ? 2 : 1;
     } else if (isInputError(e)) {
       console.error(`realign: ${(e as Error).message}`);

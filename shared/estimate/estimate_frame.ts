@@ -22,6 +22,8 @@
 
 import { RegistrationError } from "../errors.ts";
 import { identity4, invert4, type Mat4, mul4, spmMatrix } from "../rigid.ts";
+import { bsplineCoefficients } from "../interp/bspline_prefilter.ts";
+import { sampleBspline } from "../interp/bspline_sample.ts";
 import { sampleTrilinear } from "../interp/trilinear.ts";
 import { gaussianSmooth } from "../smooth.ts";
 import { addOuterLower, mirrorLower, NCOL, type ReferenceModel } from "./reference_model.ts";
@@ -90,6 +92,8 @@ export function estimateFrame(
   if (!nonZero) throw new RegistrationError(frameIndex, "the frame is blank (all zero or NaN)");
   const f = scratch.smoothed;
   gaussianSmooth(frame, model.dims, model.voxelSize, model.smoothFwhm, f, scratch.tmp);
+  const degree = model.settings.degree;
+  if (degree >= 2) bsplineCoefficients(f, model.dims, degree, f); // in place: f holds coefficients
 
   const { px, py, pz, cols, n } = model;
   const { ata, atf, sol, work } = scratch;
@@ -111,7 +115,9 @@ export function estimateFrame(
       const sx = v0 * x + v1 * y + v2 * z + v3;
       const sy = v4 * x + v5 * y + v6 * z + v7;
       const sz = v8 * x + v9 * y + v10 * z + v11;
-      const fv = sampleTrilinear(f, nx, ny, nz, sx, sy, sz);
+      const fv = degree >= 2
+        ? sampleBspline(f, model.dims, degree, sx, sy, sz)
+        : sampleTrilinear(f, nx, ny, nz, sx, sy, sz);
       if (fv !== fv || (hasNaN && Number.isNaN(sampleTrilinear(frame, nx, ny, nz, sx, sy, sz)))) {
         addOuterLower(cols, p, ata, -1); // drop this point's row
         continue;

@@ -28,6 +28,8 @@
 
 import { InputError } from "../errors.ts";
 import { invert4, type Mat4 } from "../rigid.ts";
+import { bsplineCoefficients } from "../interp/bspline_prefilter.ts";
+import { sampleBsplineGrad } from "../interp/bspline_sample.ts";
 import { sampleTrilinear, sampleTrilinearGrad } from "../interp/trilinear.ts";
 import { gaussianSmooth } from "../smooth.ts";
 import { mulberry32 } from "./prng.ts";
@@ -38,7 +40,7 @@ export interface EstimateSettings {
   fwhm: number;
   /** Sample point spacing in mm (SPM default 4). */
   sep: number;
-  /** Interpolation degree for estimation: 1 = trilinear (the only one so far). */
+  /** Interpolation degree for estimation: 1 = trilinear, 2..7 = B-spline. */
   degree: number;
 }
 
@@ -82,8 +84,11 @@ export function checkSettings(s: EstimateSettings): void {
   if (!(Number.isFinite(s.sep) && s.sep > 0)) {
     throw new InputError("--sep", `must be a number > 0 (mm), got ${s.sep}`);
   }
-  if (s.degree !== 1) {
-    throw new InputError("--interp-estimate", `degree ${s.degree} is not supported yet (use 1)`);
+  if (!Number.isInteger(s.degree) || s.degree < 1 || s.degree > 7) {
+    throw new InputError(
+      "--interp-estimate",
+      `must be an integer from 1 to 7, current value is ${s.degree}`,
+    );
   }
 }
 
@@ -153,6 +158,8 @@ export function prepareReference(
   const smoothFwhm: [number, number, number] = [settings.fwhm, settings.fwhm, settings.fwhm];
   const g = new Float32Array(nvox);
   gaussianSmooth(ref, dims, voxelSize, smoothFwhm, g);
+  // B-spline degrees sample the reference's spline (exact gradient); trilinear uses central differences.
+  const coef = settings.degree >= 2 ? bsplineCoefficients(g, dims, settings.degree) : null;
 
   const gx = axisGrid(nx, Math.max(1, settings.sep / voxelSize[0]));
   const gy = axisGrid(ny, Math.max(1, settings.sep / voxelSize[1]));
@@ -172,8 +179,12 @@ export function prepareReference(
       for (let i = 0; i < gx.length; i++) {
         // Always draw three numbers so the jitter of a point does not depend on skipping.
         const x = gx[i]! + rnd() * jx, y = gy[j]! + rnd() * jy, z = gz[k]! + rnd() * jz;
-        if (!sampleTrilinearGrad(g, nx, ny, nz, x, y, z, s)) continue;
-        centralGradient(g, nx, ny, nz, x, y, z, s);
+        if (coef) {
+          if (!sampleBsplineGrad(coef, dims, settings.degree, x, y, z, s)) continue;
+        } else {
+          if (!sampleTrilinearGrad(g, nx, ny, nz, x, y, z, s)) continue;
+          centralGradient(g, nx, ny, nz, x, y, z, s);
+        }
         const b = s[0]!, vx = s[1]!, vy = s[2]!, vz = s[3]!;
         if (b === 0 && vx === 0 && vy === 0 && vz === 0) continue;
         const dx = ai[0]! * vx + ai[4]! * vy + ai[8]! * vz;

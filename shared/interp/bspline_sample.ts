@@ -230,42 +230,282 @@ const WX = new Float64Array(N8), WY = new Float64Array(N8), WZ = new Float64Arra
 const DX = new Float64Array(N8), DY = new Float64Array(N8), DZ = new Float64Array(N8);
 const OX = new Int32Array(N8), OY = new Int32Array(N8), OZ = new Int32Array(N8);
 
-/** `Σ_a c[o + a]·w_a` for 3, 4, 5 and 6 taps. */
-function dot3(c: Float32Array, o: number, w0: number, w1: number, w2: number): number {
-  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2;
-}
-function dot4(c: Float32Array, o: number, w0: number, w1: number, w2: number, w3: number): number {
-  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3;
-}
-function dot5(
+/**
+ * Degree-specific 3-D sums with the x taps contiguous from `o0 = ix0`:
+ * `Σ_k wz_k Σ_j wy_j Σ_i wx_i c[oz_k + oy_j + ix0 + i]`, unrolled in x and y
+ * (the hot path of sampling and reslicing; written out by hand per degree
+ * because V8 does not unroll the small loops).
+ */
+function sum1(
   c: Float32Array,
-  o: number,
-  w0: number,
-  w1: number,
-  w2: number,
-  w3: number,
-  w4: number,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
 ): number {
-  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4;
+  const w0 = wx[0]!, w1 = wx[1]!;
+  const y0 = oy[0]! + ix0, y1 = oy[1]! + ix0;
+  const u0 = wy[0]!, u1 = wy[1]!;
+  let v = 0;
+  for (let k = 0; k <= 1; k++) {
+    const z = oz[k]!;
+    let o = z + y0;
+    let s = (c[o]! * w0 + c[o + 1]! * w1) * u0;
+    o = z + y1;
+    s += (c[o]! * w0 + c[o + 1]! * w1) * u1;
+    v += s * wz[k]!;
+  }
+  return v;
 }
-function dot6(
+
+function sum2(
   c: Float32Array,
-  o: number,
-  w0: number,
-  w1: number,
-  w2: number,
-  w3: number,
-  w4: number,
-  w5: number,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
 ): number {
-  return c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
-    c[o + 5]! * w5;
+  const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!;
+  const y0 = oy[0]! + ix0, y1 = oy[1]! + ix0, y2 = oy[2]! + ix0;
+  const u0 = wy[0]!, u1 = wy[1]!, u2 = wy[2]!;
+  let v = 0;
+  for (let k = 0; k <= 2; k++) {
+    const z = oz[k]!;
+    let o = z + y0;
+    let s = (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2) * u0;
+    o = z + y1;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2) * u1;
+    o = z + y2;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2) * u2;
+    v += s * wz[k]!;
+  }
+  return v;
+}
+
+function sum3(
+  c: Float32Array,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
+): number {
+  const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!;
+  const y0 = oy[0]! + ix0, y1 = oy[1]! + ix0, y2 = oy[2]! + ix0, y3 = oy[3]! + ix0;
+  const u0 = wy[0]!, u1 = wy[1]!, u2 = wy[2]!, u3 = wy[3]!;
+  let v = 0;
+  for (let k = 0; k <= 3; k++) {
+    const z = oz[k]!;
+    let o = z + y0;
+    let s = (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3) * u0;
+    o = z + y1;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3) * u1;
+    o = z + y2;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3) * u2;
+    o = z + y3;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3) * u3;
+    v += s * wz[k]!;
+  }
+  return v;
+}
+
+function sum4(
+  c: Float32Array,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
+): number {
+  const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!, w4 = wx[4]!;
+  const y0 = oy[0]! + ix0,
+    y1 = oy[1]! + ix0,
+    y2 = oy[2]! + ix0,
+    y3 = oy[3]! + ix0,
+    y4 = oy[4]! + ix0;
+  const u0 = wy[0]!, u1 = wy[1]!, u2 = wy[2]!, u3 = wy[3]!, u4 = wy[4]!;
+  let v = 0;
+  for (let k = 0; k <= 4; k++) {
+    const z = oz[k]!;
+    let o = z + y0;
+    let s = (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4) * u0;
+    o = z + y1;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4) * u1;
+    o = z + y2;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4) * u2;
+    o = z + y3;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4) * u3;
+    o = z + y4;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4) * u4;
+    v += s * wz[k]!;
+  }
+  return v;
+}
+
+function sum5(
+  c: Float32Array,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
+): number {
+  const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!, w4 = wx[4]!, w5 = wx[5]!;
+  const y0 = oy[0]! + ix0,
+    y1 = oy[1]! + ix0,
+    y2 = oy[2]! + ix0,
+    y3 = oy[3]! + ix0,
+    y4 = oy[4]! + ix0,
+    y5 = oy[5]! + ix0;
+  const u0 = wy[0]!, u1 = wy[1]!, u2 = wy[2]!, u3 = wy[3]!, u4 = wy[4]!, u5 = wy[5]!;
+  let v = 0;
+  for (let k = 0; k <= 5; k++) {
+    const z = oz[k]!;
+    let o = z + y0;
+    let s = (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5) * u0;
+    o = z + y1;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5) * u1;
+    o = z + y2;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5) * u2;
+    o = z + y3;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5) * u3;
+    o = z + y4;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5) * u4;
+    o = z + y5;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5) * u5;
+    v += s * wz[k]!;
+  }
+  return v;
+}
+
+function sum6(
+  c: Float32Array,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
+): number {
+  const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!, w4 = wx[4]!, w5 = wx[5]!, w6 = wx[6]!;
+  const y0 = oy[0]! + ix0,
+    y1 = oy[1]! + ix0,
+    y2 = oy[2]! + ix0,
+    y3 = oy[3]! + ix0,
+    y4 = oy[4]! + ix0,
+    y5 = oy[5]! + ix0,
+    y6 = oy[6]! + ix0;
+  const u0 = wy[0]!, u1 = wy[1]!, u2 = wy[2]!, u3 = wy[3]!, u4 = wy[4]!, u5 = wy[5]!, u6 = wy[6]!;
+  let v = 0;
+  for (let k = 0; k <= 6; k++) {
+    const z = oz[k]!;
+    let o = z + y0;
+    let s = (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6) * u0;
+    o = z + y1;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6) * u1;
+    o = z + y2;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6) * u2;
+    o = z + y3;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6) * u3;
+    o = z + y4;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6) * u4;
+    o = z + y5;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6) * u5;
+    o = z + y6;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6) * u6;
+    v += s * wz[k]!;
+  }
+  return v;
+}
+
+function sum7(
+  c: Float32Array,
+  ix0: number,
+  wx: Float64Array,
+  oy: Int32Array,
+  wy: Float64Array,
+  oz: Int32Array,
+  wz: Float64Array,
+): number {
+  const w0 = wx[0]!,
+    w1 = wx[1]!,
+    w2 = wx[2]!,
+    w3 = wx[3]!,
+    w4 = wx[4]!,
+    w5 = wx[5]!,
+    w6 = wx[6]!,
+    w7 = wx[7]!;
+  const y0 = oy[0]! + ix0,
+    y1 = oy[1]! + ix0,
+    y2 = oy[2]! + ix0,
+    y3 = oy[3]! + ix0,
+    y4 = oy[4]! + ix0,
+    y5 = oy[5]! + ix0,
+    y6 = oy[6]! + ix0,
+    y7 = oy[7]! + ix0;
+  const u0 = wy[0]!,
+    u1 = wy[1]!,
+    u2 = wy[2]!,
+    u3 = wy[3]!,
+    u4 = wy[4]!,
+    u5 = wy[5]!,
+    u6 = wy[6]!,
+    u7 = wy[7]!;
+  let v = 0;
+  for (let k = 0; k <= 7; k++) {
+    const z = oz[k]!;
+    let o = z + y0;
+    let s = (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u0;
+    o = z + y1;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u1;
+    o = z + y2;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u2;
+    o = z + y3;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u3;
+    o = z + y4;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u4;
+    o = z + y5;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u5;
+    o = z + y6;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u6;
+    o = z + y7;
+    s += (c[o]! * w0 + c[o + 1]! * w1 + c[o + 2]! * w2 + c[o + 3]! * w3 + c[o + 4]! * w4 +
+      c[o + 5]! * w5 + c[o + 6]! * w6 + c[o + 7]! * w7) * u7;
+    v += s * wz[k]!;
+  }
+  return v;
 }
 
 /**
  * The 3-D weighted sum when the x taps are `ix0 .. ix0 + degree` with no
- * folding; y and z taps at offsets `oy`, `oz`. Degrees 2–5 are unrolled in
- * x and y (the hot path), others loop.
+ * folding; y and z taps at offsets `oy`, `oz` (folded, stride-scaled).
  */
 export function sumInterior(
   c: Float32Array,
@@ -277,58 +517,25 @@ export function sumInterior(
   oz: Int32Array,
   wz: Float64Array,
 ): number {
-  let v = 0;
-  const w0 = wx[0]!, w1 = wx[1]!, w2 = wx[2]!, w3 = wx[3]!, w4 = wx[4]!, w5 = wx[5]!;
-  const y0 = oy[0]! + ix0, y1 = oy[1]! + ix0, y2 = oy[2]! + ix0, y3 = oy[3]! + ix0;
-  const y4 = oy[4]! + ix0, y5 = oy[5]! + ix0;
-  const u0 = wy[0]!, u1 = wy[1]!, u2 = wy[2]!, u3 = wy[3]!, u4 = wy[4]!, u5 = wy[5]!;
   switch (degree) {
+    case 0:
+      return c[oz[0]! + oy[0]! + ix0]!;
+    case 1:
+      return sum1(c, ix0, wx, oy, wy, oz, wz);
     case 2:
-      for (let k = 0; k <= 2; k++) {
-        const o = oz[k]!;
-        v += wz[k]! * (dot3(c, o + y0, w0, w1, w2) * u0 + dot3(c, o + y1, w0, w1, w2) * u1 +
-          dot3(c, o + y2, w0, w1, w2) * u2);
-      }
-      return v;
+      return sum2(c, ix0, wx, oy, wy, oz, wz);
     case 3:
-      for (let k = 0; k <= 3; k++) {
-        const o = oz[k]!;
-        v += wz[k]! * (dot4(c, o + y0, w0, w1, w2, w3) * u0 +
-          dot4(c, o + y1, w0, w1, w2, w3) * u1 + dot4(c, o + y2, w0, w1, w2, w3) * u2 +
-          dot4(c, o + y3, w0, w1, w2, w3) * u3);
-      }
-      return v;
+      return sum3(c, ix0, wx, oy, wy, oz, wz);
     case 4:
-      for (let k = 0; k <= 4; k++) {
-        const o = oz[k]!;
-        v += wz[k]! * (dot5(c, o + y0, w0, w1, w2, w3, w4) * u0 +
-          dot5(c, o + y1, w0, w1, w2, w3, w4) * u1 + dot5(c, o + y2, w0, w1, w2, w3, w4) * u2 +
-          dot5(c, o + y3, w0, w1, w2, w3, w4) * u3 + dot5(c, o + y4, w0, w1, w2, w3, w4) * u4);
-      }
-      return v;
+      return sum4(c, ix0, wx, oy, wy, oz, wz);
     case 5:
-      for (let k = 0; k <= 5; k++) {
-        const o = oz[k]!;
-        v += wz[k]! * (dot6(c, o + y0, w0, w1, w2, w3, w4, w5) * u0 +
-          dot6(c, o + y1, w0, w1, w2, w3, w4, w5) * u1 +
-          dot6(c, o + y2, w0, w1, w2, w3, w4, w5) * u2 +
-          dot6(c, o + y3, w0, w1, w2, w3, w4, w5) * u3 +
-          dot6(c, o + y4, w0, w1, w2, w3, w4, w5) * u4 +
-          dot6(c, o + y5, w0, w1, w2, w3, w4, w5) * u5);
-      }
-      return v;
+      return sum5(c, ix0, wx, oy, wy, oz, wz);
+    case 6:
+      return sum6(c, ix0, wx, oy, wy, oz, wz);
+    case 7:
+      return sum7(c, ix0, wx, oy, wy, oz, wz);
     default:
-      for (let k = 0; k <= degree; k++) {
-        let s = 0;
-        for (let j = 0; j <= degree; j++) {
-          const o = oz[k]! + oy[j]! + ix0;
-          let r = 0;
-          for (let i = 0; i <= degree; i++) r += c[o + i]! * wx[i]!;
-          s += r * wy[j]!;
-        }
-        v += s * wz[k]!;
-      }
-      return v;
+      throw new RangeError(`Cannot sample: degree ${degree} is not in 0..7`);
   }
 }
 

@@ -3,7 +3,7 @@
  * DVARS, the carpet plot and the report's summaries. The rule, in order:
  *
  * 1. Clip level, AFNI `3dClipLevel`-like: start at the mean of the positive
- *    voxels, then repeatedly set clip = ½ × the mean of the voxels above clip,
+ *    voxels, then repeatedly set clip = ½ × the mean of the voxels at or above clip,
  *    until it moves by less than 0.1 % (at most 50 rounds). Brain is bright
  *    in EPI; air and the background are near zero, so the level settles at
  *    about half the brain's typical intensity.
@@ -30,7 +30,7 @@
  */
 
 /**
- * The clip level of step 1: ½ × the mean of the voxels above the level,
+ * The clip level of step 1: ½ × the mean of the voxels at or above the level,
  * iterated from the mean of the positive voxels. 0 if no voxel is positive.
  */
 export function clipLevel(volume: Float32Array): number {
@@ -50,7 +50,7 @@ export function clipLevel(volume: Float32Array): number {
     count = 0;
     for (let i = 0; i < n; i++) {
       const v = volume[i]!;
-      if (v > clip && v < Infinity) {
+      if (v >= clip && v < Infinity) {
         sum += v;
         count++;
       }
@@ -68,7 +68,10 @@ export function clipLevel(volume: Float32Array): number {
  * Keeps only the largest 6-connected component of `mask` (in place) and
  * returns its voxel count.
  */
-export function keepLargestComponent(mask: Uint8Array, dims: readonly [number, number, number]): number {
+export function keepLargestComponent(
+  mask: Uint8Array,
+  dims: readonly [number, number, number],
+): number {
   const [nx, ny, nz] = dims;
   const nxy = nx * ny;
   const n = mask.length;
@@ -88,7 +91,9 @@ export function keepLargestComponent(mask: Uint8Array, dims: readonly [number, n
       const z = (i - x - y * nx) / nxy;
       // The six face neighbours, each guarded by its own bound.
       if (x > 0 && mask[i - 1] !== 0 && label[i - 1] === 0) label[queue[tail++] = i - 1] = next;
-      if (x < nx - 1 && mask[i + 1] !== 0 && label[i + 1] === 0) label[queue[tail++] = i + 1] = next;
+      if (x < nx - 1 && mask[i + 1] !== 0 && label[i + 1] === 0) {
+        label[queue[tail++] = i + 1] = next;
+      }
       if (y > 0 && mask[i - nx] !== 0 && label[i - nx] === 0) label[queue[tail++] = i - nx] = next;
       if (y < ny - 1 && mask[i + nx] !== 0 && label[i + nx] === 0) {
         label[queue[tail++] = i + nx] = next;
@@ -164,7 +169,9 @@ export function fillHolesAxial(mask: Uint8Array, dims: readonly [number, number,
 export function automask(mean: Float32Array, dims: readonly [number, number, number]): Uint8Array {
   const [nx, ny, nz] = dims;
   if (dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new RangeError(`Cannot make a brain mask: dims must be 3 positive integers, current value is [${dims}]`);
+    throw new RangeError(
+      `Cannot make a brain mask: dims must be 3 positive integers, current value is [${dims}]`,
+    );
   }
   if (mean.length !== nx * ny * nz) {
     throw new RangeError(

@@ -63,7 +63,9 @@ export function carpetPlot(
   const n3 = nx * ny * nz;
   if (run.length !== n3 * nt) {
     throw new RangeError(
-      `Cannot draw a carpet plot: the run must hold ${n3 * nt} values, current value is ${run.length}`,
+      `Cannot draw a carpet plot: the run must hold ${
+        n3 * nt
+      } values, current value is ${run.length}`,
     );
   }
   if (mask.length !== n3) {

@@ -122,7 +122,9 @@ export function sliceMosaic(
   const [nx, ny, nz] = dims;
   const count = opts.slices ?? Math.min(nz, 16);
   if (!(Number.isInteger(count) && count > 0)) {
-    throw new RangeError(`Cannot draw a mosaic: slices must be a positive integer, current value is ${count}`);
+    throw new RangeError(
+      `Cannot draw a mosaic: slices must be a positive integer, current value is ${count}`,
+    );
   }
   const slices = evenSlices(nz, count);
   const columns = Math.min(slices.length, opts.columns ?? Math.ceil(Math.sqrt(slices.length)));
@@ -133,11 +135,15 @@ export function sliceMosaic(
   }
   const gap = opts.gap ?? 2;
   if (!(Number.isInteger(gap) && gap >= 0)) {
-    throw new RangeError(`Cannot draw a mosaic: gap must be a non-negative integer, current value is ${gap}`);
+    throw new RangeError(
+      `Cannot draw a mosaic: gap must be a non-negative integer, current value is ${gap}`,
+    );
   }
   const [lo, hi] = opts.window ?? robustWindow(volume);
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) {
-    throw new RangeError(`Cannot draw a mosaic: window must be finite with hi > lo, current value is [${lo}, ${hi}]`);
+    throw new RangeError(
+      `Cannot draw a mosaic: window must be finite with hi > lo, current value is [${lo}, ${hi}]`,
+    );
   }
   const rows = Math.ceil(slices.length / columns);
   const width = columns * nx + (columns - 1) * gap;

@@ -54,7 +54,9 @@ function colourType(channels: number): number {
 function checkImage(img: PngImage): void {
   const { width, height, channels, pixels } = img;
   if (!(Number.isInteger(width) && width > 0 && width < 2 ** 31)) {
-    throw new RangeError(`Cannot encode PNG: width must be a positive integer, current value is ${width}`);
+    throw new RangeError(
+      `Cannot encode PNG: width must be a positive integer, current value is ${width}`,
+    );
   }
   if (!(Number.isInteger(height) && height > 0 && height < 2 ** 31)) {
     throw new RangeError(
@@ -62,7 +64,9 @@ function checkImage(img: PngImage): void {
     );
   }
   if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new RangeError(`Cannot encode PNG: channels must be 1, 3 or 4, current value is ${channels}`);
+    throw new RangeError(
+      `Cannot encode PNG: channels must be 1, 3 or 4, current value is ${channels}`,
+    );
   }
   const want = width * height * channels;
   if (pixels.length !== want) {
@@ -169,7 +173,9 @@ export function encodePng(img: PngImage, opts: PngOptions = {}): Uint8Array {
   checkImage(img);
   const level = opts.level ?? 6;
   if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
-    throw new RangeError(`Cannot encode PNG: level must be an integer 0-9, current value is ${level}`);
+    throw new RangeError(
+      `Cannot encode PNG: level must be an integer 0-9, current value is ${level}`,
+    );
   }
   const idat = deflate(filterImage(img, opts.filter !== "none"), { level });
   const ihdr = new Uint8Array(13);

@@ -13,7 +13,7 @@ import { createEstimateScratch, estimateFrame } from "../../shared/estimate/esti
 import { prepareReference } from "../../shared/estimate/reference_model.ts";
 import { encodeNifti } from "../../shared/nifti/read.ts";
 import { resliceTrilinear } from "../../shared/reslice_kernel.ts";
-import { spmMatrix, invert4, mul4 } from "../../shared/rigid.ts";
+import { invert4, mul4, spmMatrix } from "../../shared/rigid.ts";
 import { ROOT } from "../helpers/cli.ts";
 import { benchRun } from "./bench_run.ts";
 
@@ -25,7 +25,11 @@ const frames = Number(values.frames ?? 200);
 const dims: [number, number, number] = [64, 64, 36];
 const n3 = dims[0] * dims[1] * dims[2];
 
-console.log(`realign bench — ${dims.join("×")}×${frames} int16, ${navigator.hardwareConcurrency} cores, ${Deno.build.target}`);
+console.log(
+  `realign bench — ${
+    dims.join("×")
+  }×${frames} int16, ${navigator.hardwareConcurrency} cores, ${Deno.build.target}`,
+);
 const sim = await benchRun(frames);
 
 // --- kernels (one core) ---------------------------------------------------
@@ -39,7 +43,9 @@ const sim = await benchRun(frames);
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) resliceTrilinear(src, dims, v2v, out);
   const s = (performance.now() - t0) / 1000;
-  console.log(`trilinear reslice kernel     ${(reps * n3 / s / 1e6).toFixed(1)} Mvoxels/s (one core)`);
+  console.log(
+    `trilinear reslice kernel     ${(reps * n3 / s / 1e6).toFixed(1)} Mvoxels/s (one core)`,
+  );
 }
 {
   const ref = sim.data.subarray(0, n3);
@@ -51,24 +57,55 @@ const sim = await benchRun(frames);
   const count = Math.min(frames - 1, 100);
   let iters = 0;
   const t1 = performance.now();
-  for (let t = 1; t <= count; t++) iters += estimateFrame(model, sim.data.subarray(t * n3, (t + 1) * n3), scratch, t).iterations;
+  for (let t = 1; t <= count; t++) {
+    iters += estimateFrame(model, sim.data.subarray(t * n3, (t + 1) * n3), scratch, t).iterations;
+  }
   const s = (performance.now() - t1) / 1000;
-  console.log(`estimation (trilinear)       ${(count / s).toFixed(1)} frames/s (one core; ${(iters / count).toFixed(1)} iterations/frame; reference prep ${tPrep.toFixed(0)} ms)`);
+  console.log(
+    `estimation (trilinear)       ${(count / s).toFixed(1)} frames/s (one core; ${
+      (iters / count).toFixed(1)
+    } iterations/frame; reference prep ${tPrep.toFixed(0)} ms)`,
+  );
 }
 
 // --- end to end through the CLI ---------------------------------------------
 const dir = await Deno.makeTempDir({ prefix: "realign-bench-" });
 const niiPath = `${dir}/sim_bold.nii`;
 const gzPath = `${dir}/sim_gz_bold.nii.gz`;
-await Deno.writeFile(niiPath, await encodeNifti(sim.header, sim.data, { datatype: 4, sclSlope: 1, sclInter: 0 }, false));
-await Deno.writeFile(gzPath, await encodeNifti(sim.header, sim.data, { datatype: 4, sclSlope: 1, sclInter: 0 }, true));
+await Deno.writeFile(
+  niiPath,
+  await encodeNifti(sim.header, sim.data, { datatype: 4, sclSlope: 1, sclInter: 0 }, false),
+);
+await Deno.writeFile(
+  gzPath,
+  await encodeNifti(sim.header, sim.data, { datatype: 4, sclSlope: 1, sclInter: 0 }, true),
+);
 
-interface E2E { seconds: number; peakMb: number; timings: Record<string, number> }
+interface E2E {
+  seconds: number;
+  peakMb: number;
+  timings: Record<string, number>;
+}
 async function e2e(input: string, args: string[]): Promise<E2E> {
   const t0 = performance.now();
   const r = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%M", Deno.execPath(), "run", "--allow-all", "--unstable-kv", `${ROOT}/infra/deno/main.ts`, input,
-      "--json", "--force", "--store", `${dir}/store`, "--out", `${dir}/out`, ...args],
+    args: [
+      "-f",
+      "%M",
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      "--unstable-kv",
+      `${ROOT}/infra/deno/main.ts`,
+      input,
+      "--json",
+      "--force",
+      "--store",
+      `${dir}/store`,
+      "--out",
+      `${dir}/out`,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -79,7 +116,10 @@ async function e2e(input: string, args: string[]): Promise<E2E> {
   const summary = JSON.parse(new TextDecoder().decode(r.stdout));
   return { seconds, peakMb: peakKb / 1024, timings: summary.timings };
 }
-const fmt = (r: E2E) => `${r.seconds.toFixed(2)} s, peak ${r.peakMb.toFixed(0)} MB  (${Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(", ")})`;
+const fmt = (r: E2E) =>
+  `${r.seconds.toFixed(2)} s, peak ${r.peakMb.toFixed(0)} MB  (${
+    Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(", ")
+  })`;
 
 const nii1 = await e2e(niiPath, ["--interp", "1", "--workers", "2"]);
 console.log(`end to end .nii, --interp 1, 2 workers     ${fmt(nii1)}`);
@@ -91,8 +131,18 @@ if (!values.quick) {
   const one = await e2e(niiPath, ["--interp", "1", "--workers", "1"]);
   const phases = (r: E2E) => (r.timings.estimate ?? 0) + (r.timings.reslice ?? 0);
   console.log(`end to end .nii, --interp 1, 1 worker      ${fmt(one)}`);
-  console.log(`estimate + reslice speed-up, 2 vs 1 worker ${(phases(one) / phases(nii1)).toFixed(2)}×`);
-  console.log(`estimation frames/s (2 workers, e2e)       ${(frames / ((nii1.timings.estimate ?? 1) / 1000)).toFixed(0)}`);
-  console.log(`reslicing frames/s (2 workers, e2e)        ${(frames / ((nii1.timings.reslice ?? 1) / 1000)).toFixed(0)}`);
+  console.log(
+    `estimate + reslice speed-up, 2 vs 1 worker ${(phases(one) / phases(nii1)).toFixed(2)}×`,
+  );
+  console.log(
+    `estimation frames/s (2 workers, e2e)       ${
+      (frames / ((nii1.timings.estimate ?? 1) / 1000)).toFixed(0)
+    }`,
+  );
+  console.log(
+    `reslicing frames/s (2 workers, e2e)        ${
+      (frames / ((nii1.timings.reslice ?? 1) / 1000)).toFixed(0)
+    }`,
+  );
 }
 await Deno.remove(dir, { recursive: true });

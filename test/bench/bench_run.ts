@@ -50,6 +50,9 @@ export async function benchRun(frames: number): Promise<BenchRun> {
   });
   for (let i = 0; i < sim.data.length; i++) sim.data[i] = Math.round(sim.data[i]! * 8);
   const header = syntheticHeader([64, 64, 36, frames], sim.affine, { datatype: 4 });
-  await Deno.writeFile(cache, await encodeNifti(header, sim.data, { datatype: 4, sclSlope: 1, sclInter: 0 }, false));
+  await Deno.writeFile(
+    cache,
+    await encodeNifti(header, sim.data, { datatype: 4, sclSlope: 1, sclInter: 0 }, false),
+  );
   return { data: sim.data, affine: sim.affine, header };
 }

@@ -40,7 +40,9 @@ Deno.test("register writes every output beside the input, relative to the caller
   assertEquals(out.header.sformCode, input.header.sformCode);
   for (let i = 0; i < 16; i++) assertClose(out.affine[i]!, input.affine[i]!, 1e-5, `affine[${i}]`);
   assertClose(out.header.pixdim[4]!, input.header.pixdim[4]!, 1e-6, "TR");
-  const mean = await readNifti(await Deno.readFile(`${dir}/${OUTPUTS[0]}`), "mean", { allow3d: true });
+  const mean = await readNifti(await Deno.readFile(`${dir}/${OUTPUTS[0]}`), "mean", {
+    allow3d: true,
+  });
   assertEquals(mean.header.dims.slice(0, 4), [3, 17, 21, 3]);
 
   const motion = parseMotionTsv(await Deno.readTextFile(`${dir}/${OUTPUTS[3]}`));
@@ -59,7 +61,9 @@ Deno.test("register writes every output beside the input, relative to the caller
   const rp = parseRpText(await Deno.readTextFile(`${dir}/${OUTPUTS[4]}`));
   assertEquals(rp.length, 20);
   for (let t = 0; t < 20; t++) {
-    for (let k = 0; k < 6; k++) assertClose(rp[t]![k]!, motion.params[t]![k]!, 1e-6, `rp/tsv frame ${t}`);
+    for (let k = 0; k < 6; k++) {
+      assertClose(rp[t]![k]!, motion.params[t]![k]!, 1e-6, `rp/tsv frame ${t}`);
+    }
   }
   const xfm = parseXfmTsv(await Deno.readTextFile(`${dir}/${OUTPUTS[5]}`));
   assertEquals(xfm.length, 20);
@@ -106,13 +110,23 @@ Deno.test("registering again reuses the finished job; --force recomputes", async
   const forced = JSON.parse((await runCli([name, "--json", "--force"], dir)).stdout);
   assertEquals(forced.reused, false);
   assertEquals(forced.job, s1.job);
-  assertEquals(Object.keys(s1.outputs).sort(), ["mean", "motion", "plot", "realigned", "rp", "xfm"]);
+  assertEquals(Object.keys(s1.outputs).sort(), [
+    "mean",
+    "motion",
+    "plot",
+    "realigned",
+    "rp",
+    "xfm",
+  ]);
 });
 
 Deno.test("bad input and bad options: exit 2, one clear line, no outputs, no job state", async () => {
   const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/notes.nii.gz`, "this is text, not a NIfTI file\n");
-  await Deno.copyFile(new URL("../data/bigendian_anat_33x41x25.nii", import.meta.url), `${dir}/anat.nii`);
+  await Deno.copyFile(
+    new URL("../data/bigendian_anat_33x41x25.nii", import.meta.url),
+    `${dir}/anat.nii`,
+  );
   const cases: [string[], RegExp][] = [
     [["missing.nii.gz"], /missing\.nii\.gz: no such file/],
     [["notes.nii.gz"], /notes\.nii\.gz: .*gzip/],
@@ -143,7 +157,18 @@ Deno.test("--help explains every option; --ref beyond the run is a user error", 
   const dir = await tempDir();
   const help = await runCli(["--help"], dir);
   assertEquals(help.code, 0);
-  for (const opt of ["--out", "--store", "--workers", "--ref", "--force", "--quiet", "--json", "--interp"]) {
+  for (
+    const opt of [
+      "--out",
+      "--store",
+      "--workers",
+      "--ref",
+      "--force",
+      "--quiet",
+      "--json",
+      "--interp",
+    ]
+  ) {
     assert(help.stdout.includes(opt), `help mentions ${opt}`);
   }
   const name = await copySample(dir);

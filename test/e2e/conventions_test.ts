@@ -25,21 +25,30 @@ Deno.test("a +2 mm x shift and a 3° yaw give the rp, tsv and xfm rows written d
   });
   const dir = await tempDir();
   const header = syntheticHeader([44, 52, 36, 3], sim.affine, { tr: 2 });
-  await Deno.writeFile(`${dir}/hand_bold.nii`, await encodeNifti(header, sim.data, { datatype: 16 }, false));
+  await Deno.writeFile(
+    `${dir}/hand_bold.nii`,
+    await encodeNifti(header, sim.data, { datatype: 16 }, false),
+  );
   const r = await runCli(["hand_bold.nii", "--workers", "2"], dir);
   assertEquals(r.code, 0, r.stderr);
 
   const rp = parseRpText(await Deno.readTextFile(`${dir}/hand_rp.txt`));
   const expected = [[0, 0, 0, 0, 0, 0], [-2, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, YAW]];
   for (let t = 0; t < 3; t++) {
-    for (let k = 0; k < 3; k++) assertClose(rp[t]![k]!, expected[t]![k]!, 0.08, `rp frame ${t} trans ${k}`);
-    for (let k = 3; k < 6; k++) assertClose(rp[t]![k]!, expected[t]![k]!, 0.002, `rp frame ${t} rot ${k}`);
+    for (let k = 0; k < 3; k++) {
+      assertClose(rp[t]![k]!, expected[t]![k]!, 0.08, `rp frame ${t} trans ${k}`);
+    }
+    for (let k = 3; k < 6; k++) {
+      assertClose(rp[t]![k]!, expected[t]![k]!, 0.002, `rp frame ${t} rot ${k}`);
+    }
   }
   assertEquals(rp[0], [0, 0, 0, 0, 0, 0]);
 
   const tsv = parseMotionTsv(await Deno.readTextFile(`${dir}/hand_motion.tsv`));
   for (let t = 0; t < 3; t++) {
-    for (let k = 0; k < 6; k++) assertClose(tsv.params[t]![k]!, rp[t]![k]!, 1e-6, `tsv = rp, frame ${t}`);
+    for (let k = 0; k < 6; k++) {
+      assertClose(tsv.params[t]![k]!, rp[t]![k]!, 1e-6, `tsv = rp, frame ${t}`);
+    }
   }
   const fd = tsv.columns.framewise_displacement!;
   assertEquals(fd[0], 0);

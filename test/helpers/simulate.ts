@@ -103,10 +103,22 @@ export function centredAffine(
 ): Mat4 {
   const [dx, dy, dz] = voxelSize;
   return [
-    dx, 0, 0, -dx * (dims[0] - 1) / 2,
-    0, dy, 0, -dy * (dims[1] - 1) / 2,
-    0, 0, dz, -dz * (dims[2] - 1) / 2,
-    0, 0, 0, 1,
+    dx,
+    0,
+    0,
+    -dx * (dims[0] - 1) / 2,
+    0,
+    dy,
+    0,
+    -dy * (dims[1] - 1) / 2,
+    0,
+    0,
+    dz,
+    -dz * (dims[2] - 1) / 2,
+    0,
+    0,
+    0,
+    1,
   ];
 }
 

@@ -106,7 +106,7 @@ Deno.test("prepareReference rejects bad settings with InputError", () => {
     InputError,
   );
   assertThrows(
-    () => prepareReference(v, dims, affine, { fwhm: 5, sep: 4, degree: 4 }),
+    () => prepareReference(v, dims, affine, { fwhm: 5, sep: 4, degree: 8 }),
     InputError,
     "interp-estimate",
   );

@@ -1,0 +1,203 @@
+import pako from "pako";
+import { crc32 } from "../../../shared/crc32.ts";
+import { encodePng, type PngImage } from "../../../shared/report/png.ts";
+import { mulberry32 } from "../../../shared/estimate/prng.ts";
+import { assert, assertEquals, assertThrows } from "../../helpers/assert.ts";
+
+const inflate = (pako as { inflate: (d: Uint8Array) => Uint8Array }).inflate;
+
+interface Decoded {
+  width: number;
+  height: number;
+  colourType: number;
+  pixels: Uint8Array;
+  filters: number[];
+  chunks: string[];
+}
+
+/** A small independent decoder: chunk walk with CRC checks, inflate, unfilter. */
+function decodePng(png: Uint8Array): Decoded {
+  assertEquals(Array.from(png.subarray(0, 8)), [137, 80, 78, 71, 13, 10, 26, 10], "signature");
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  let at = 8;
+  const chunks: string[] = [];
+  const idat: Uint8Array[] = [];
+  let width = 0, height = 0, colourType = -1;
+  while (at < png.length) {
+    const len = view.getUint32(at);
+    const type = new TextDecoder().decode(png.subarray(at + 4, at + 8));
+    const data = png.subarray(at + 8, at + 8 + len);
+    const crc = view.getUint32(at + 8 + len);
+    assertEquals(crc, crc32(png.subarray(at + 4, at + 8 + len)), `CRC of ${type}`);
+    chunks.push(type);
+    if (type === "IHDR") {
+      width = view.getUint32(at + 8);
+      height = view.getUint32(at + 12);
+      assertEquals(data[8], 8, "bit depth");
+      colourType = data[9]!;
+      assertEquals([data[10], data[11], data[12]], [0, 0, 0], "compression, filter, interlace");
+    }
+    if (type === "IDAT") idat.push(data);
+    at += 12 + len;
+  }
+  assertEquals(at, png.length, "chunks end at the file's end");
+  const bpp = colourType === 0 ? 1 : colourType === 2 ? 3 : 4;
+  const joined = new Uint8Array(idat.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const d of idat) joined.set(d, (o += d.length) - d.length);
+  const raw = inflate(joined);
+  const stride = width * bpp;
+  assertEquals(raw.length, height * (stride + 1), "inflated size");
+  const px = new Uint8Array(height * stride);
+  const filters: number[] = [];
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)]!;
+    filters.push(f);
+    for (let i = 0; i < stride; i++) {
+      const x = raw[y * (stride + 1) + 1 + i]!;
+      const a = i >= bpp ? px[y * stride + i - bpp]! : 0;
+      const b = y > 0 ? px[(y - 1) * stride + i]! : 0;
+      const c = i >= bpp && y > 0 ? px[(y - 1) * stride + i - bpp]! : 0;
+      let pred = 0;
+      if (f === 1) pred = a;
+      else if (f === 2) pred = b;
+      else if (f === 3) pred = (a + b) >> 1;
+      else if (f === 4) {
+        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else assertEquals(f, 0, "filter type");
+      px[y * stride + i] = (x + pred) & 0xff;
+    }
+  }
+  return { width, height, colourType, pixels: px, filters, chunks };
+}
+
+/** Random bytes mixed with gradients, so every filter has something to win on. */
+function testImage(width: number, height: number, channels: 1 | 3 | 4, seed: number): PngImage {
+  const rnd = mulberry32(seed);
+  const pixels = new Uint8Array(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        const i = (y * width + x) * channels + c;
+        pixels[i] = y < height / 3
+          ? Math.floor(rnd() * 256)
+          : y < (2 * height) / 3
+          ? (x * 7 + c * 40) & 0xff
+          : (x * 3 + y * 5 + c) & 0xff;
+      }
+    }
+  }
+  return { width, height, channels, pixels };
+}
+
+Deno.test("encodePng round-trips grey, RGB and RGBA pixels with either filter mode", () => {
+  const colour = { 1: 0, 3: 2, 4: 6 } as const;
+  for (const channels of [1, 3, 4] as const) {
+    for (const [w, h] of [[1, 1], [37, 23], [5, 64]] as const) {
+      for (const filter of ["adaptive", "none"] as const) {
+        const img = testImage(w, h, channels, w * 31 + h + channels);
+        const d = decodePng(encodePng(img, { filter }));
+        assertEquals(d.chunks, ["IHDR", "IDAT", "IEND"]);
+        assertEquals([d.width, d.height, d.colourType], [w, h, colour[channels]]);
+        assertEquals(d.pixels, img.pixels, `pixels ${channels}ch ${w}x${h} ${filter}`);
+        if (filter === "none") assert(d.filters.every((f) => f === 0), "filter 0 everywhere");
+      }
+    }
+  }
+});
+
+Deno.test("adaptive filtering picks several filters and shrinks a smooth image", () => {
+  const w = 200, h = 150;
+  const pixels = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      pixels[y * w + x] = Math.round(127 + 120 * Math.sin(x / 13) * Math.cos(y / 17));
+    }
+  }
+  const img = { width: w, height: h, channels: 1 as const, pixels };
+  const adaptive = encodePng(img);
+  const none = encodePng(img, { filter: "none" });
+  const d = decodePng(adaptive);
+  assertEquals(d.pixels, pixels);
+  assert(new Set(d.filters).size >= 2, `filters used: ${[...new Set(d.filters)]}`);
+  assert(adaptive.length < none.length, `adaptive ${adaptive.length} < none ${none.length}`);
+});
+
+Deno.test("encodePng rejects a wrong pixel count and bad sizes", () => {
+  assertThrows(
+    () => encodePng({ width: 2, height: 2, channels: 1, pixels: new Uint8Array(3) }),
+    RangeError,
+    "4 bytes",
+  );
+  assertThrows(
+    () => encodePng({ width: 0, height: 2, channels: 1, pixels: new Uint8Array(0) }),
+    RangeError,
+    "width",
+  );
+  assertThrows(
+    () => encodePng({ width: 1, height: 1, channels: 2 as 1, pixels: new Uint8Array(2) }),
+    RangeError,
+    "channels",
+  );
+});
+
+const PYTHON_READER = `
+import json, struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\\x89PNG\\r\\n\\x1a\\n", "signature"
+at, chunks, idat = 8, [], b""
+while at < len(data):
+    (n,) = struct.unpack(">I", data[at:at + 4])
+    kind = data[at + 4:at + 8]
+    body = data[at + 8:at + 8 + n]
+    (crc,) = struct.unpack(">I", data[at + 8 + n:at + 12 + n])
+    assert zlib.crc32(kind + body) & 0xffffffff == crc, "crc " + kind.decode()
+    chunks.append(kind.decode())
+    if kind == b"IHDR":
+        w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+    if kind == b"IDAT":
+        idat += body
+    at += 12 + n
+bpp = {0: 1, 2: 3, 6: 4}[ctype]
+raw = zlib.decompress(idat)
+stride = w * bpp
+assert len(raw) == h * (stride + 1), "size"
+px = bytearray(h * stride)
+for y in range(h):
+    f = raw[y * (stride + 1)]
+    for i in range(stride):
+        x = raw[y * (stride + 1) + 1 + i]
+        a = px[y * stride + i - bpp] if i >= bpp else 0
+        b = px[(y - 1) * stride + i] if y > 0 else 0
+        c = px[(y - 1) * stride + i - bpp] if i >= bpp and y > 0 else 0
+        if f == 0: p = 0
+        elif f == 1: p = a
+        elif f == 2: p = b
+        elif f == 3: p = (a + b) // 2
+        else:
+            q = a + b - c; pa, pb, pc = abs(q - a), abs(q - b), abs(q - c)
+            p = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+        px[y * stride + i] = (x + p) & 255
+print(json.dumps({"chunks": chunks, "width": w, "height": h, "type": ctype,
+                  "sum": sum(px), "first": list(px[:8]), "last": px[-1]}))
+`;
+
+Deno.test("python's zlib and struct accept the PNG: chunk CRCs, size, pixels", async () => {
+  const img = testImage(41, 27, 3, 7);
+  const path = await Deno.makeTempFile({ suffix: ".png" });
+  try {
+    await Deno.writeFile(path, encodePng(img));
+    const out = await new Deno.Command("python3", { args: ["-c", PYTHON_READER, path] }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert(out.success, `python3 failed: ${err}`);
+    const got = JSON.parse(new TextDecoder().decode(out.stdout));
+    assertEquals(got.chunks, ["IHDR", "IDAT", "IEND"]);
+    assertEquals([got.width, got.height, got.type], [41, 27, 2]);
+    assertEquals(got.sum, img.pixels.reduce((a, b) => a + b, 0), "pixel sum");
+    assertEquals(got.first, Array.from(img.pixels.subarray(0, 8)));
+    assertEquals(got.last, img.pixels[img.pixels.length - 1]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
