@@ -160,6 +160,9 @@ export async function register(
     record = { ...record!, ...patch, updated: now() };
     await ports.jobs.putJob(record);
   };
+  // a resumed job starts clean: an earlier failure is not this run's
+  const { error: _earlier, ...fresh } = record;
+  record = fresh;
   await save({ state: "running", phase: "stage" });
   const tasks: (TaskResult & { phase: string })[] = [];
   try {

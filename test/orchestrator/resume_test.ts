@@ -1,0 +1,88 @@
+/**
+ * A job interrupted by a crashed function is marked failed with the range and
+ * the cause; registering again resumes it: finished ranges are not recomputed.
+ * The crash is a fake (an invoker that fails reslice tasks), named as such;
+ * everything else is real (folder store, Deno KV, Web Worker pool).
+ */
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { SAMPLE } from "../helpers/cli.ts";
+import { JobFailed, register } from "../../orchestrator/register.ts";
+import { DEFAULT_OPTIONS, type Task, type TaskResult } from "../../shared/job.ts";
+import type { Invoker } from "../../shared/ports/invoker.ts";
+import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
+import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
+import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
+import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
+
+/** Fake: every reslice task "crashes"; other tasks run for real and are counted. */
+class CrashingReslice implements Invoker {
+  readonly concurrency: number;
+  calls: string[] = [];
+  constructor(readonly inner: Invoker, readonly crash: boolean) {
+    this.concurrency = inner.concurrency;
+  }
+  invoke(task: Task): Promise<TaskResult> {
+    this.calls.push(`${task.fn}:${task.start}-${task.end}`);
+    if (this.crash && task.fn === "reslice") return Promise.reject(new Error("function crashed"));
+    return this.inner.invoke(task);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+Deno.test("a failed job records the range and cause, and resumes without redoing finished ranges", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "realign-resume-" });
+  const kvPath = `${dir}/jobs.sqlite`;
+  const jobs = await KvJobStore.open(kvPath);
+  const objects = new LocalFolderStore(`${dir}/objects`);
+  const outputs = new LocalFolderStore(`${dir}/out`);
+  const pool = new WorkerPoolInvoker(2, { storeDir: `${dir}/objects`, kvPath });
+  const input = { name: "run_bold.nii.gz", bytes: await Deno.readFile(SAMPLE) };
+  try {
+    const crashing = new CrashingReslice(pool, true);
+    let failed: JobFailed | null = null;
+    try {
+      await register({ input, options: DEFAULT_OPTIONS, outputs }, {
+        objects,
+        jobs,
+        invoker: crashing,
+        compression: zlibCompression,
+      });
+    } catch (e) {
+      if (e instanceof JobFailed) failed = e;
+      else throw e;
+    }
+    assert(failed !== null, "the job fails");
+    assertEquals(failed.record.state, "failed");
+    assertEquals(failed.record.error?.kind, "internal");
+    assert(/function crashed/.test(failed.record.error?.message ?? ""), "cause recorded");
+    assert(/^\d+-\d+$/.test(failed.record.error?.range ?? ""), "range recorded");
+    assertEquals((await jobs.getJob(failed.record.id))?.state, "failed");
+    assertEquals((await outputs.list("")).objects.length, 0, "no outputs from a failed job");
+    // each reslice range was tried 3 times (retries with backoff)
+    const tries = crashing.calls.filter((c) => c.startsWith("reslice"));
+    assertEquals(tries.length, 3 * 2);
+
+    const healthy = new CrashingReslice(pool, false);
+    const summary = await register({ input, options: DEFAULT_OPTIONS, outputs }, {
+      objects,
+      jobs,
+      invoker: healthy,
+      compression: zlibCompression,
+    });
+    assertEquals(summary.job, failed.record.id);
+    assertEquals(summary.reused, false);
+    assert(
+      !healthy.calls.some((c) => c.startsWith("estimate")),
+      `estimation not redone: ${healthy.calls}`,
+    );
+    assertEquals(healthy.calls.filter((c) => c.startsWith("reslice")).length, 2);
+    assertEquals((await jobs.getJob(summary.job))?.state, "done");
+    assertEquals((await jobs.getJob(summary.job))?.error, undefined);
+    assertEquals((await outputs.list("")).objects.length, 6);
+  } finally {
+    await pool.close();
+    jobs.close();
+  }
+});
