@@ -26,6 +26,7 @@ const FAST_MARGIN = 1e-7;
 function insideAt(
   i: number,
   up: number,
+  low: number,
   bx: number,
   by: number,
   bz: number,
@@ -37,13 +38,20 @@ function insideAt(
   nz: number,
 ): boolean {
   const x = bx + i * cx, y = by + i * cy, z = bz + i * cz;
-  return x >= -EDGE_TOL && x <= nx - 1 + up && y >= -EDGE_TOL && y <= ny - 1 + up &&
-    z >= -EDGE_TOL && z <= nz - 1 + up;
+  return x >= -low && x <= nx - 1 + up && y >= -low && y <= ny - 1 + up &&
+    z >= -low && z <= nz - 1 + up;
 }
 
 /** Narrows `[lo, hi]` to the `i` where `b + i·c` lies in `[−tol, n − 1 + tol]`. */
-function axisRange(b: number, c: number, n: number, up: number, range: Float64Array): void {
-  const lower = -EDGE_TOL - b, upper = n - 1 + up - b;
+function axisRange(
+  b: number,
+  c: number,
+  n: number,
+  up: number,
+  low: number,
+  range: Float64Array,
+): void {
+  const lower = -low - b, upper = n - 1 + up - b;
   if (c === 0) {
     if (!(lower <= 0 && upper >= 0)) range[1] = -1;
     return;
@@ -61,6 +69,7 @@ function axisRange(b: number, c: number, n: number, up: number, range: Float64Ar
  * output row of `nOut` voxels and a source of `nx × ny × nz`. Exact for the
  * very expression the kernels evaluate (`b + i·c`), endpoints checked.
  * `range` is a 2-element scratch array; the result is written to it.
+ * "Inside" is `[−low, n − 1 + up]` on every axis (default ±{@link EDGE_TOL}).
  */
 export function rowInterval(
   bx: number,
@@ -75,20 +84,21 @@ export function rowInterval(
   nz: number,
   range: Float64Array,
   up: number = EDGE_TOL,
+  low: number = EDGE_TOL,
 ): void {
   range[0] = 0;
   range[1] = nOut - 1;
-  axisRange(bx, cx, nx, up, range);
-  axisRange(by, cy, ny, up, range);
-  axisRange(bz, cz, nz, up, range);
+  axisRange(bx, cx, nx, up, low, range);
+  axisRange(by, cy, ny, up, low, range);
+  axisRange(bz, cz, nz, up, low, range);
   let lo = range[0]!, hi = range[1]!;
   if (lo > hi) return;
   // Settle rounding at the ends: shrink while outside, grow while inside.
-  while (lo <= hi && !insideAt(lo, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo++;
-  while (hi >= lo && !insideAt(hi, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi--;
+  while (lo <= hi && !insideAt(lo, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo++;
+  while (hi >= lo && !insideAt(hi, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi--;
   if (lo <= hi) {
-    while (lo > 0 && insideAt(lo - 1, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
-    while (hi < nOut - 1 && insideAt(hi + 1, up, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
+    while (lo > 0 && insideAt(lo - 1, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
+    while (hi < nOut - 1 && insideAt(hi + 1, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
   }
   range[0] = lo;
   range[1] = hi;
@@ -143,8 +153,12 @@ export function resliceTrilinear(
         // The inside interval contains the fast one; widen it by the few edge voxels.
         lo = flo;
         hi = fhi;
-        while (lo > 0 && insideAt(lo - 1, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
-        while (hi < nx - 1 && insideAt(hi + 1, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
+        while (lo > 0 && insideAt(lo - 1, EDGE_TOL, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)) {
+          lo--;
+        }
+        while (
+          hi < nx - 1 && insideAt(hi + 1, EDGE_TOL, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)
+        ) hi++;
       } else {
         rowInterval(bx, by, bz, cx, cy, cz, nx, nx, ny, nz, range);
         lo = range[0]!;

@@ -21,6 +21,7 @@
  */
 
 import type { Mat4 } from "../rigid.ts";
+import { rowInterval } from "../reslice_kernel.ts";
 import { checkBsplineDegree, MAX_BSPLINE_DEGREE } from "./bspline_prefilter.ts";
 import {
   axisOffsets,
@@ -30,43 +31,12 @@ import {
   sumInterior,
 } from "./bspline_sample.ts";
 
-function insideAt(
-  i: number,
-  bx: number,
-  by: number,
-  bz: number,
-  cx: number,
-  cy: number,
-  cz: number,
-  nx: number,
-  ny: number,
-  nz: number,
-): boolean {
-  const t = BSPLINE_EDGE_TOL;
-  const x = bx + i * cx, y = by + i * cy, z = bz + i * cz;
-  return x >= -t && x <= nx - 1 + t && y >= -t && y <= ny - 1 + t && z >= -t && z <= nz - 1 + t;
-}
-
-/** Narrows `range` to the `i` where `b + i·c` lies in `[−tol, n − 1 + tol]`. */
-function axisRange(b: number, c: number, n: number, range: Float64Array): void {
-  const lower = -BSPLINE_EDGE_TOL - b, upper = n - 1 + BSPLINE_EDGE_TOL - b;
-  if (c === 0) {
-    if (!(lower <= 0 && upper >= 0)) range[1] = -1;
-    return;
-  }
-  let a1 = lower / c, a2 = upper / c;
-  if (c < 0) [a1, a2] = [a2, a1];
-  const lo = Math.ceil(a1), hi = Math.floor(a2);
-  if (lo > range[0]!) range[0] = lo;
-  if (hi < range[1]!) range[1] = hi;
-}
-
 /**
  * The output x-interval `[lo, hi]` (inclusive; empty when lo > hi), written
  * to `range`, of the row whose source position is `(bx, by, bz) + i·(cx, cy,
  * cz)`, over `nOut` output voxels and a `nx × ny × nz` source, with the
- * B-spline edge tolerance ({@link BSPLINE_EDGE_TOL}). Endpoints are checked
- * against the exact expression, then settled by one-voxel steps.
+ * B-spline edge tolerance ({@link BSPLINE_EDGE_TOL}): the trilinear
+ * kernel's {@link rowInterval} with a wider tolerance.
  */
 export function bsplineRowInterval(
   bx: number,
@@ -81,21 +51,7 @@ export function bsplineRowInterval(
   nz: number,
   range: Float64Array,
 ): void {
-  range[0] = 0;
-  range[1] = nOut - 1;
-  axisRange(bx, cx, nx, range);
-  axisRange(by, cy, ny, range);
-  axisRange(bz, cz, nz, range);
-  let lo = range[0]!, hi = range[1]!;
-  if (lo > hi) return;
-  while (lo <= hi && !insideAt(lo, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo++;
-  while (hi >= lo && !insideAt(hi, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi--;
-  if (lo <= hi) {
-    while (lo > 0 && insideAt(lo - 1, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
-    while (hi < nOut - 1 && insideAt(hi + 1, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
-  }
-  range[0] = lo;
-  range[1] = hi;
+  rowInterval(bx, by, bz, cx, cy, cz, nOut, nx, ny, nz, range, BSPLINE_EDGE_TOL, BSPLINE_EDGE_TOL);
 }
 
 /**
