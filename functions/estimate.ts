@@ -9,7 +9,7 @@ import { createEstimateScratch, estimateFrame } from "../shared/estimate/estimat
 import { prepareReference } from "../shared/estimate/reference_model.ts";
 import type { EstimateTask, FrameParams, TaskResult } from "../shared/job.ts";
 import { infToNaN } from "../shared/finite.ts";
-import { decodeVoxels } from "../shared/nifti/decode.ts";
+import { decodeFrameInto } from "../shared/run_frames.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import type { FrameEntry } from "../shared/ports/job_store.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
@@ -37,7 +37,6 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   });
   const scratch = createEstimateScratch(model);
   const frame = new Float32Array(n3);
-  const fb = n3 * run.bytesPerVoxel;
   const self = selfFrame(task);
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
   for (let t = start; t < end; t++) {
@@ -45,15 +44,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
     if (t === self) {
       params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
     } else {
-      const off = (t - start) * fb;
-      decodeVoxels(
-        slab.subarray(off, off + fb),
-        run.datatype,
-        run.littleEndian,
-        run.slope,
-        run.inter,
-        frame,
-      );
+      decodeFrameInto(slab, run, t - start, frame);
       infToNaN(frame);
       const r = estimateFrame(model, frame, scratch, t);
       params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };

@@ -6,6 +6,7 @@
  */
 import type { RunLayout } from "../shared/job.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
+import { frameBytes } from "../shared/run_frames.ts";
 
 /** Bytes of frames `start..end` of the staged run. */
 export async function readFrames(
@@ -15,7 +16,7 @@ export async function readFrames(
   start: number,
   end: number,
 ): Promise<Uint8Array> {
-  const fb = run.dims[0] * run.dims[1] * run.dims[2] * run.bytesPerVoxel;
+  const fb = frameBytes(run);
   const bytes = await objects.get(key, {
     offset: run.voxOffset + start * fb,
     length: (end - start) * fb,

@@ -12,8 +12,8 @@
 import { crc32 } from "../shared/crc32.ts";
 import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
 import { zeroNonFinite } from "../shared/finite.ts";
+import { decodeFrameInto } from "../shared/run_frames.ts";
 import { SlabStats } from "../shared/slab_stats.ts";
-import { decodeVoxels } from "../shared/nifti/decode.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { bsplineCoefficients } from "../shared/interp/bspline_prefilter.ts";
@@ -62,20 +62,11 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const out = task.slabKey ? new Uint8Array((end - start) * n3 * obpv) : null;
   const a = run.affine;
   const aInv = invert4(a);
-  const fb = n3 * run.bytesPerVoxel;
   const phase = task.slabKey ? "reslice" : "mean";
   const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
   // Resample frame t into frameOut (masked) and mark the voxels it covers.
   const resampleFrame = (t: number, p: FrameParams) => {
-    const off = (t - first) * fb;
-    decodeVoxels(
-      slab.subarray(off, off + fb),
-      run.datatype,
-      run.littleEndian,
-      run.slope,
-      run.inter,
-      frameIn,
-    );
+    decodeFrameInto(slab, run, t - first, frameIn);
     zeroNonFinite(frameIn);
     const m = mul4(task.toFirst, fromRows12(p.m));
     const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame

@@ -7,6 +7,7 @@
  */
 import { InputError, isInputError } from "../shared/errors.ts";
 import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
+import { frameBytes } from "../shared/run_frames.ts";
 import {
   estimatePhase,
   type EstimateTask,
@@ -30,15 +31,7 @@ import { jobId, sha256Hex } from "./job_id.ts";
 import { openRun } from "./open_run.ts";
 import { isGzipName, outputNames, stemOf } from "./output_names.ts";
 import type { Progress } from "./progress_bar.ts";
-import {
-  decodeFrame,
-  float32Bytes,
-  frameBytes,
-  jobKeys,
-  outputEncoding,
-  runRange,
-  stageRun,
-} from "./stage.ts";
+import { decodeFrame, float32Bytes, jobKeys, outputEncoding, runRange, stageRun } from "./stage.ts";
 import { sumPartials } from "./partial_sums.ts";
 
 export interface OrchestratorPorts {
@@ -115,7 +108,8 @@ export async function register(
       `frame ${options.ref} does not exist: ${name} has ${nt} frames (0..${nt - 1})`,
     );
   }
-  const id = await jobId(await sha256Hex(fileBytes), options);
+  const inputHash = await sha256Hex(fileBytes);
+  const id = await jobId(inputHash, options);
   const names = outputNames(stemOf(name), options.compress === true);
   const prefix = req.outputPrefix ?? "";
   const outKeys = Object.fromEntries(
@@ -147,7 +141,7 @@ export async function register(
       id,
       version: PIPELINE_VERSION,
       state: "running",
-      input: { name, size: fileBytes.length, hash: "" },
+      input: { name, size: fileBytes.length, hash: inputHash },
       options,
       created: now(),
       updated: now(),

@@ -8,7 +8,7 @@
 import type { JobOptions, OutputEncoding, RunLayout } from "../shared/job.ts";
 import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
 import { infToNaN } from "../shared/finite.ts";
-import { decodeVoxels } from "../shared/nifti/decode.ts";
+import { decodeFrameInto, frameVoxels } from "../shared/run_frames.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
 
 export const FLOAT32 = 16;
@@ -28,24 +28,14 @@ export function jobKeys(id: string) {
   };
 }
 
-/** Bytes of one frame in the staged copy. */
-export function frameBytes(layout: RunLayout): number {
-  return layout.dims[0] * layout.dims[1] * layout.dims[2] * layout.bytesPerVoxel;
-}
-
 /** Decode frame `t` of an uncompressed run into a new Float32Array. */
 export function decodeFrame(bytes: Uint8Array, layout: RunLayout, t: number): Float32Array {
-  const n3 = layout.dims[0] * layout.dims[1] * layout.dims[2];
-  const fb = frameBytes(layout);
-  const out = new Float32Array(n3);
-  const off = layout.voxOffset + t * fb;
-  decodeVoxels(
-    bytes.subarray(off, off + fb),
-    layout.datatype,
-    layout.littleEndian,
-    layout.slope,
-    layout.inter,
-    out,
+  const out = decodeFrameInto(
+    bytes,
+    layout,
+    t,
+    new Float32Array(frameVoxels(layout)),
+    layout.voxOffset,
   );
   infToNaN(out);
   return out;
@@ -53,20 +43,11 @@ export function decodeFrame(bytes: Uint8Array, layout: RunLayout, t: number): Fl
 
 /** Finite minimum and maximum of the whole run, decoding one frame at a time. */
 export function runRange(bytes: Uint8Array, layout: RunLayout): { min: number; max: number } {
-  const n3 = layout.dims[0] * layout.dims[1] * layout.dims[2];
-  const fb = frameBytes(layout);
+  const n3 = frameVoxels(layout);
   const frame = new Float32Array(n3);
   let min = Infinity, max = -Infinity;
   for (let t = 0; t < layout.dims[3]; t++) {
-    const off = layout.voxOffset + t * fb;
-    decodeVoxels(
-      bytes.subarray(off, off + fb),
-      layout.datatype,
-      layout.littleEndian,
-      layout.slope,
-      layout.inter,
-      frame,
-    );
+    decodeFrameInto(bytes, layout, t, frame, layout.voxOffset);
     for (let i = 0; i < n3; i++) {
       const v = frame[i]!;
       if (v < min) min = v;
