@@ -33,6 +33,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const model = prepareReference(ref, [nx, ny, nz], run.affine, {
     fwhm: task.options.fwhm,
     sep: task.options.sep,
+    quality: task.options.quality,
     degree: task.options.interpEstimate,
   });
   const scratch = createEstimateScratch(model);

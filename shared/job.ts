@@ -23,6 +23,8 @@ export interface JobOptions {
   fwhm: number;
   /** Sampling distance of the estimation points, in mm. */
   sep: number;
+  /** SPM's `quality`: keep the most informative points down to this share of the information (0–1]. */
+  quality: number;
   /** Zero voxels that some frame does not cover. */
   mask: boolean;
   /** Output datatype: the input's (rescaled so nothing clips) or float32. */
@@ -37,6 +39,7 @@ export const DEFAULT_OPTIONS: JobOptions = {
   interpReslice: 4,
   fwhm: 5,
   sep: 4,
+  quality: 0.9,
   mask: true,
   dtype: "same",
   compress: null,

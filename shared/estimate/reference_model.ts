@@ -21,7 +21,8 @@
  * - Points whose smoothed value and gradient are both exactly 0 (background
  *   of a skull-stripped image, beyond the kernel's reach) are dropped: their
  *   rows of the normal equations are exactly zero, so this only saves time.
- *   SPM's further thinning of low-information points is not done.
+ *   Then SPM's `quality` thinning drops the least informative points
+ *   (`quality_thinning.ts`).
  *
  * @module
  */
@@ -33,6 +34,13 @@ import { sampleBsplineGrad } from "../interp/bspline_sample.ts";
 import { sampleTrilinear, sampleTrilinearGrad } from "../interp/trilinear.ts";
 import { gaussianSmooth } from "../smooth.ts";
 import { mulberry32 } from "./prng.ts";
+import { qualityThinning } from "./quality_thinning.ts";
+
+/** Volumes with fewer slices than this are registered in-plane only (x, y, yaw). */
+export const IN_PLANE_BELOW_SLICES = 3;
+
+/** Thinning never leaves fewer points than this. */
+const MIN_MODEL_POINTS = 64;
 
 /** Registration settings shared by the reference and every frame. */
 export interface EstimateSettings {
@@ -42,6 +50,12 @@ export interface EstimateSettings {
   sep: number;
   /** Interpolation degree for estimation: 1 = trilinear, 2..7 = B-spline. */
   degree: number;
+  /**
+   * SPM's `quality` (0 < q ≤ 1): points are thinned, least informative first,
+   * until the normal matrix's determinant falls to q times its full value
+   * (see `quality_thinning.ts`); 1 keeps every point. SPM's default is 0.9.
+   */
+  quality: number;
 }
 
 /** Columns per point: six rigid derivatives (negated) and the reference value. */
@@ -68,7 +82,12 @@ export interface ReferenceModel {
   cols: Float64Array;
   /** `AᵀA` over all points (7×7 row-major). */
   ata: Float64Array;
+  /** `AᵀA` over the coarse stage's points (every {@link COARSE_STRIDE}-th). */
+  ataCoarse: Float64Array;
 }
+
+/** The coarse stage of estimation visits every this-many-th point. */
+export const COARSE_STRIDE = 8;
 
 /** Column lengths of the affine's 3×3 part: the voxel size in mm. */
 export function voxelSizeOf(affine: Mat4): [number, number, number] {
@@ -83,6 +102,9 @@ export function checkSettings(s: EstimateSettings): void {
   }
   if (!(Number.isFinite(s.sep) && s.sep > 0)) {
     throw new InputError("--sep", `must be a number > 0 (mm), got ${s.sep}`);
+  }
+  if (!(Number.isFinite(s.quality) && s.quality > 0 && s.quality <= 1)) {
+    throw new InputError("--quality", `must be a number in (0, 1], got ${s.quality}`);
   }
   if (!Number.isInteger(s.degree) || s.degree < 1 || s.degree > 7) {
     throw new InputError(
@@ -173,6 +195,10 @@ export function prepareReference(
   const ai = invert4(affine);
   const a = affine;
   const s = new Float64Array(4);
+  // Fewer than 3 slices say nothing about z, pitch and roll: as SPM, estimate
+  // x, y and yaw only, by zeroing the other columns (the solver then holds
+  // those parameters at exactly 0).
+  const inPlane = nz < IN_PLANE_BELOW_SLICES;
   let n = 0;
   for (let k = 0; k < gz.length; k++) {
     for (let j = 0; j < gy.length; j++) {
@@ -204,12 +230,27 @@ export function prepareReference(
         cols[o + 4] = -(dx * wz - dz * wx); // roll:  (w_z, 0, −w_x)
         cols[o + 5] = -(dx * wy - dy * wx); // yaw:   (w_y, −w_x, 0)
         cols[o + 6] = b;
+        if (inPlane) cols[o + 2] = cols[o + 3] = cols[o + 4] = 0;
         n++;
       }
     }
   }
+  // SPM's quality thinning, then compact the kept points in grid order.
+  const keep = qualityThinning(cols, NCOL, n, settings.quality, MIN_MODEL_POINTS);
+  let m = 0;
+  for (let p = 0; p < n; p++) {
+    if (!keep[p]) continue;
+    px[m] = px[p]!;
+    py[m] = py[p]!;
+    pz[m] = pz[p]!;
+    cols.copyWithin(m * NCOL, p * NCOL, p * NCOL + NCOL);
+    m++;
+  }
+  n = m;
   const ata = new Float64Array(NCOL * NCOL);
   accumulateAta(cols, 0, n, ata);
+  const ataCoarse = new Float64Array(NCOL * NCOL);
+  accumulateAta(cols, 0, n, ataCoarse, COARSE_STRIDE);
   return {
     dims: [nx, ny, nz],
     affine: affine.slice(),
@@ -223,12 +264,19 @@ export function prepareReference(
     pz: pz.slice(0, n),
     cols: cols.slice(0, n * NCOL),
     ata,
+    ataCoarse,
   };
 }
 
-/** Adds `Σ a_p a_pᵀ` over points `from..to` (exclusive) into `ata` (7×7, full). */
-export function accumulateAta(cols: Float64Array, from: number, to: number, ata: Float64Array) {
-  for (let p = from; p < to; p++) addOuterLower(cols, p, ata, 1);
+/** Adds `Σ a_p a_pᵀ` over points `from, from + stride, …` below `to` into `ata` (7×7, full). */
+export function accumulateAta(
+  cols: Float64Array,
+  from: number,
+  to: number,
+  ata: Float64Array,
+  stride = 1,
+) {
+  for (let p = from; p < to; p += stride) addOuterLower(cols, p, ata, 1);
   mirrorLower(ata);
 }
 
