@@ -331,14 +331,18 @@ export function motionPlotSvg(input: MotionPlotInput): string {
   // Outlier frames: a light band, one frame wide, across every panel.
   const band = Math.max(1, PLOT_W / xMax);
   const shaded = (input.outliers ?? []).filter((t) => Number.isInteger(t) && t >= 0 && t < n);
-  parts.push(
-    `<g class="outliers" data-count="${shaded.length}">` +
-      shaded.map((t) =>
-        `<rect class="outlier" x="${px(Math.max(LEFT, xOf(t) - band / 2))}" y="${TOP}" ` +
-        `width="${px(Math.min(band, LEFT + PLOT_W - Math.max(LEFT, xOf(t) - band / 2)))}" ` +
-        `height="${bottom - TOP}" fill="${SPIKE_COLOR}" fill-opacity="0.12"/>`
-      ).join("") + "</g>",
-  );
+  const bands: string[] = [];
+  for (const t of shaded) {
+    const x = Math.max(LEFT, xOf(t) - band / 2);
+    const w = Math.min(LEFT + PLOT_W, xOf(t) + band / 2) - x;
+    for (let i = 0; i < panels; i++) {
+      bands.push(
+        `<rect class="outlier" x="${px(x)}" y="${TOP + i * (PANEL_H + GAP)}" width="${px(w)}" ` +
+          `height="${PANEL_H}" fill="${SPIKE_COLOR}" fill-opacity="0.12"/>`,
+      );
+    }
+  }
+  parts.push(`<g class="outliers" data-count="${shaded.length}">${bands.join("")}</g>`);
 
   // Threshold and the frames above it, in the FD panel.
   const ty = px(yOf(fdPanel, threshold));
