@@ -1,10 +1,6 @@
 import { carpetImage, carpetPlot, carpetVoxels } from "../../../shared/report/carpet.ts";
 import { temporalMean, temporalStd } from "../../../shared/report/mosaic.ts";
-import {
-  carpetRows,
-  combineReportParts,
-  ReportPart,
-} from "../../../shared/report/report_part.ts";
+import { carpetRows, combineReportParts, ReportPart } from "../../../shared/report/report_part.ts";
 import { assertClose, assertEquals, assertThrows } from "../../helpers/assert.ts";
 
 const DIMS: [number, number, number, number] = [3, 2, 2, 7];
