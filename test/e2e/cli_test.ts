@@ -117,7 +117,9 @@ Deno.test("registering again reuses the finished job; --force recomputes", async
     "mean",
     "motion",
     "plot",
+    "png",
     "realigned",
+    "report",
     "rp",
     "xfm",
   ]);

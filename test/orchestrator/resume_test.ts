@@ -83,7 +83,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
     assertEquals(healthy.calls.filter((c) => c.startsWith("reslice")).length, 2);
     assertEquals((await jobs.getJob(summary.job))?.state, "done");
     assertEquals((await jobs.getJob(summary.job))?.error, undefined);
-    assertEquals((await outputs.list("")).objects.length, 6);
+    assertEquals((await outputs.list("")).objects.length, 8);
   } finally {
     await pool.close();
     jobs.close();
