@@ -7,7 +7,7 @@
  */
 
 /** Version of the pipeline; part of every job id, so a change reprocesses. */
-export const PIPELINE_VERSION = "0.2.0";
+export const PIPELINE_VERSION = "0.3.0";
 
 /** Registration target: the first frame, the mean (two passes) or a 0-based frame. */
 export type RefChoice = "first" | "mean" | number;
@@ -129,6 +129,8 @@ export interface ResliceTask extends TaskBase {
   sumKey: string;
   /** Object key of the brain mask (Uint8, one frame) for DVARS; `null` to skip DVARS. */
   brainKey: string | null;
+  /** Where to write the report part (`shared/report/report_part.ts`); `null` to skip it. */
+  reportKey?: string | null;
   encoding: OutputEncoding;
 }
 
@@ -166,7 +168,15 @@ export interface JobError {
 }
 
 /** Output names a finished job records (keys or paths). */
-export type OutputKind = "realigned" | "mean" | "motion" | "rp" | "xfm" | "plot";
+export type OutputKind =
+  | "realigned"
+  | "mean"
+  | "motion"
+  | "rp"
+  | "xfm"
+  | "plot"
+  | "png"
+  | "report";
 
 export interface JobRecord {
   id: string;
