@@ -145,10 +145,16 @@ export interface TaskResult {
   crc32?: number;
   rawLength?: number;
   deflatedLength?: number;
-  /** Timings in ms, for `--profile`. */
+  /** Timings in ms, for `--profile`: reading, per-invocation setup, per-frame work, writing. */
   readMs: number;
+  setupMs?: number;
   computeMs: number;
   writeMs: number;
+  /** When the function started (ms since the epoch), for the queueing delay. */
+  startedAt?: number;
+  /** Added by the orchestrator: dispatch to start, and dispatch to result (ms). */
+  queueMs?: number;
+  totalMs?: number;
 }
 
 /** Parameters of one frame, as a function writes them to the job store. */
