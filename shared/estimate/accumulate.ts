@@ -22,8 +22,10 @@ export interface PointSet {
   px: Float64Array;
   py: Float64Array;
   pz: Float64Array;
-  /** Rows `[−D_1..−D_6, b]`, 7 per point. */
+  /** Rows `[−D_1..−D_6, b]`, 7 per point (scaled by `sw` when weighted). */
   cols: Float64Array;
+  /** √weight per point, or null: the frame's sample is scaled by it like the row. */
+  sw: Float64Array | null;
   /** Visit points `0, stride, 2·stride, …` below `n`. */
   n: number;
   stride: number;
@@ -64,7 +66,7 @@ function accumulateTrilinear(
   atf: Float64Array,
   drop: Float64Array,
 ): number {
-  const { px, py, pz, cols, n, stride } = pts;
+  const { px, py, pz, cols, n, stride, sw } = pts;
   const f = mov.f, raw = mov.raw;
   const nx = mov.dims[0], ny = mov.dims[1], nz = mov.dims[2];
   const hx = nx - 1 + EDGE_TOL, hy = ny - 1 + EDGE_TOL, hz = nz - 1 + EDGE_TOL;
@@ -100,8 +102,9 @@ function accumulateTrilinear(
     const c10 = f[o + oy]! * gx + f[o + oy + ox]! * fx;
     const c01 = f[o + oz]! * gx + f[o + oz + ox]! * fx;
     const c11 = f[o + oz + oy]! * gx + f[o + oz + oy + ox]! * fx;
-    const fv = (c00 * gy + c10 * fy) * gz + (c01 * gy + c11 * fy) * fz;
+    let fv = (c00 * gy + c10 * fy) * gz + (c01 * gy + c11 * fy) * fz;
     used++;
+    if (sw !== null) fv *= sw[p]!;
     const q = p * NCOL;
     a0 += cols[q]! * fv;
     a1 += cols[q + 1]! * fv;
@@ -122,7 +125,7 @@ function accumulateQuadratic(
   atf: Float64Array,
   drop: Float64Array,
 ): number {
-  const { px, py, pz, cols, n, stride } = pts;
+  const { px, py, pz, cols, n, stride, sw } = pts;
   const f = mov.f, raw = mov.raw, dims = mov.dims;
   const nx = dims[0], ny = dims[1], nz = dims[2];
   const lo = -BSPLINE_EDGE_TOL;
@@ -171,6 +174,7 @@ function accumulateQuadratic(
       fv = sampleBspline(f, dims, 2, sx, sy, sz);
     }
     used++;
+    if (sw !== null) fv *= sw[p]!;
     const q = p * NCOL;
     a0 += cols[q]! * fv;
     a1 += cols[q + 1]! * fv;
@@ -191,7 +195,7 @@ function accumulateGeneric(
   atf: Float64Array,
   drop: Float64Array,
 ): number {
-  const { px, py, pz, cols, n, stride } = pts;
+  const { px, py, pz, cols, n, stride, sw } = pts;
   const f = mov.f, raw = mov.raw, dims = mov.dims, degree = mov.degree;
   const nx = dims[0], ny = dims[1], nz = dims[2];
   const v0 = v[0]!, v1 = v[1]!, v2 = v[2]!, v3 = v[3]!;
@@ -204,7 +208,7 @@ function accumulateGeneric(
     const sx = v0 * x + v1 * y + v2 * z + v3;
     const sy = v4 * x + v5 * y + v6 * z + v7;
     const sz = v8 * x + v9 * y + v10 * z + v11;
-    const fv = degree === 1
+    let fv = degree === 1
       ? sampleTrilinear(f, nx, ny, nz, sx, sy, sz)
       : sampleBspline(f, dims, degree, sx, sy, sz);
     if (fv !== fv || (raw !== null && Number.isNaN(sampleTrilinear(raw, nx, ny, nz, sx, sy, sz)))) {
@@ -212,6 +216,7 @@ function accumulateGeneric(
       continue;
     }
     used++;
+    if (sw !== null) fv *= sw[p]!;
     const q = p * NCOL;
     a0 += cols[q]! * fv;
     a1 += cols[q + 1]! * fv;

@@ -78,8 +78,10 @@ export interface ReferenceModel {
   px: Float64Array;
   py: Float64Array;
   pz: Float64Array;
-  /** Row p of A, `[−D_1..−D_6, b]`, at `cols[p*7 .. p*7+7]`. */
+  /** Row p of A, `[−D_1..−D_6, b]`, at `cols[p*7 .. p*7+7]` (times `sw[p]` when weighted). */
   cols: Float64Array;
+  /** With a weight image: √w per point (the frame's samples are scaled alike); else null. */
+  sw: Float64Array | null;
   /** `AᵀA` over all points (7×7 row-major). */
   ata: Float64Array;
   /** `AᵀA` over the coarse stage's points (every {@link COARSE_STRIDE}-th). */
@@ -174,11 +176,12 @@ export function prepareReference(
   dims: readonly [number, number, number],
   affine: Mat4,
   settings: EstimateSettings,
+  weight: ArrayLike<number> | null = null,
 ): ReferenceModel {
   checkSettings(settings);
   const [nx, ny, nz] = dims;
   const nvox = nx * ny * nz;
-  if (ref.length < nvox) {
+  if (ref.length < nvox || (weight !== null && weight.length < nvox)) {
     throw new RangeError(`Cannot prepare reference: fewer than ${nvox} voxels`);
   }
   const voxelSize = voxelSizeOf(affine);
@@ -197,6 +200,7 @@ export function prepareReference(
   const cap = gx.length * gy.length * gz.length;
   const px = new Float64Array(cap), py = new Float64Array(cap), pz = new Float64Array(cap);
   const cols = new Float64Array(cap * NCOL);
+  const sw = weight === null ? null : new Float64Array(cap);
   const rnd = mulberry32(JITTER_SEED);
   const jx = nx > 1 ? 1 : 0, jy = ny > 1 ? 1 : 0, jz = nz > 1 ? 1 : 0;
   // World gradient = A_lin⁻ᵀ · voxel gradient.
@@ -215,6 +219,13 @@ export function prepareReference(
         const x = gx[i]! + rnd() * jx, y = gy[j]! + rnd() * jy, z = gz[k]! + rnd() * jz;
         const b0 = sample(x, y, z);
         if (b0 !== b0) continue;
+        // A weight image (same grid) scales each point's row by √w: weighted least squares.
+        let root = 1;
+        if (weight !== null) {
+          const w = sampleTrilinear(weight, nx, ny, nz, x, y, z);
+          if (!(w > 0)) continue;
+          root = Math.sqrt(w);
+        }
         s[0] = b0;
         centralGradient(sample, dims, x, y, z, s);
         const b = s[0]!, vx = s[1]!, vy = s[2]!, vz = s[3]!;
@@ -237,6 +248,10 @@ export function prepareReference(
         cols[o + 5] = -(dx * wy - dy * wx); // yaw:   (w_y, −w_x, 0)
         cols[o + 6] = b;
         if (inPlane) cols[o + 2] = cols[o + 3] = cols[o + 4] = 0;
+        if (sw !== null) {
+          for (let c = 0; c < NCOL; c++) cols[o + c]! *= root;
+          sw[n] = root;
+        }
         n++;
       }
     }
@@ -249,6 +264,7 @@ export function prepareReference(
     px[m] = px[p]!;
     py[m] = py[p]!;
     pz[m] = pz[p]!;
+    if (sw !== null) sw[m] = sw[p]!;
     cols.copyWithin(m * NCOL, p * NCOL, p * NCOL + NCOL);
     m++;
   }
@@ -269,6 +285,7 @@ export function prepareReference(
     py: py.slice(0, n),
     pz: pz.slice(0, n),
     cols: cols.slice(0, n * NCOL),
+    sw: sw === null ? null : sw.slice(0, n),
     ata,
     ataCoarse,
   };

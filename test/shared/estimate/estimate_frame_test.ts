@@ -153,3 +153,34 @@ Deno.test("estimateFrame: fewer than 3 slices estimate x, y and yaw only (others
     assertClose(q[5]!, want[5]!, 0.02 * deg, `nz ${nz}: yaw`);
   }
 });
+
+Deno.test("estimateFrame: a weight image keeps an artefact out of the estimate", () => {
+  const t = motionMatrix([1, -1.5, 0.5, 1, 0, -1.5]);
+  const frame = render(t);
+  // A bright artefact over the first 10 slices of the frame only (not in the reference).
+  const slab = 10 * dims[0] * dims[1];
+  for (let i = 0; i < slab; i++) frame[i] = frame[i]! + 40 * Math.sin(i * 0.37) ** 2;
+  const plain = estimateFrame(model, frame, scratch, 1);
+  const weight = new Float32Array(n3).fill(1).fill(0, 0, slab + 2 * dims[0] * dims[1]);
+  const wm = prepareReference(
+    ref,
+    dims,
+    affine,
+    { fwhm: 5, sep: 4, degree: 1, quality: 0.9 },
+    weight,
+  );
+  const weighted = estimateFrame(wm, frame, createEstimateScratch(wm), 1);
+  const ePlain = displacementError(plain.m, t, affine, all, dims).mean;
+  const eWeighted = displacementError(weighted.m, t, affine, all, dims).mean;
+  assert(ePlain > 0.1, `the artefact biases the unweighted estimate (${ePlain} mm)`);
+  assert(eWeighted < 0.05, `weighted estimate ${eWeighted} mm`);
+  // Weight 1 everywhere is the unweighted estimate.
+  const ones = prepareReference(
+    ref,
+    dims,
+    affine,
+    { fwhm: 5, sep: 4, degree: 1, quality: 0.9 },
+    new Float32Array(n3).fill(1),
+  );
+  assertClose(estimateFrame(ones, frame, createEstimateScratch(ones), 1).m, plain.m, 1e-9);
+});
