@@ -20,6 +20,7 @@ import {
   NIFTI1_HEADER_SIZE,
   NIFTI2_HEADER_SIZE,
   type NiftiHeader,
+  trSeconds,
 } from "../shared/nifti/header.ts";
 import type { Compression } from "../shared/ports/compression.ts";
 import { frameBytes, frameVoxels } from "../shared/run_frames.ts";
@@ -64,6 +65,20 @@ export function stagedLayout(header: NiftiHeader): RunLayout {
     affine,
     voxelSize: voxelSizes(header),
   };
+}
+
+/**
+ * The header with a TR labelled ms or µs rewritten in seconds (pixdim[4] and
+ * xyzt_units), so every output reports TR in seconds. A TR labelled seconds
+ * (or unlabelled) is left alone, even when it looks like ms: `trSeconds`
+ * still reads it right and a report can say the units were guessed.
+ */
+export function secondsTr(h: NiftiHeader): NiftiHeader {
+  const units = h.xyztUnits & 0x38;
+  if (units !== 16 && units !== 24) return h;
+  const pixdim = h.pixdim.slice();
+  pixdim[4] = trSeconds(h);
+  return { ...h, pixdim, xyztUnits: (h.xyztUnits & ~0x38) | 8 };
 }
 
 /** The reference frame index for a registration target. */
@@ -174,7 +189,7 @@ export async function openRun(
   );
   infToNaN(reference);
   const staged: NiftiHeader = {
-    ...h,
+    ...secondsTr(h),
     magic: h.version === 1 ? "n+1" : "n+2",
     voxOffset: layout.voxOffset,
   };
