@@ -11,10 +11,11 @@
  * @module
  */
 import { InputError } from "../shared/errors.ts";
-import { infToNaN } from "../shared/finite.ts";
-import type { RefChoice, RunLayout } from "../shared/job.ts";
+import { infToNaN, zeroNonFinite } from "../shared/finite.ts";
+import { bsplineCoefficients } from "../shared/interp/bspline_prefilter.ts";
+import type { JobOptions, RefChoice, RunLayout } from "../shared/job.ts";
 import { niftiAffine, voxelSizes } from "../shared/nifti/affine.ts";
-import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
+import { bytesPerVoxel, datatypeInfo } from "../shared/nifti/datatypes.ts";
 import { decodeVoxels } from "../shared/nifti/decode.ts";
 import {
   NIFTI1_HEADER_SIZE,
@@ -39,7 +40,11 @@ export interface OpenedRun {
   size: number;
   /** The reference frame (the chosen one; frame 0 for `first` and `mean`), ±Inf made NaN. */
   reference: Float32Array;
-  /** Finite minimum and maximum of the whole run (scaled values). */
+  /**
+   * Finite minimum and maximum of what reslicing can produce: the run's
+   * (scaled) values, or, for B-spline reslicing of integer data to the same
+   * datatype, its frames' spline coefficients and 0 (see `outputEncoding`).
+   */
   range: { min: number; max: number };
 }
 
@@ -86,108 +91,109 @@ export function referenceFrame(ref: RefChoice): number {
   return typeof ref === "number" ? ref : 0;
 }
 
-/** Running finite min/max over voxel bytes that arrive in arbitrary chunks. */
-class RangeScan {
-  min = Infinity;
-  max = -Infinity;
-  #layout: RunLayout;
-  #scratch = new Float32Array(1 << 16);
-  #carry: Uint8Array;
-  #carried = 0;
+/** Finite minimum and maximum of `v`, folded into `r`. */
+function foldRange(v: Float32Array, r: { min: number; max: number }): void {
+  let min = r.min, max = r.max;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x < min && x > -Infinity) min = x;
+    if (x > max && x < Infinity) max = x;
+  }
+  r.min = min;
+  r.max = max;
+}
 
-  constructor(layout: RunLayout) {
-    this.#layout = layout;
-    this.#carry = new Uint8Array(layout.bytesPerVoxel);
+/**
+ * Frames put together from voxel bytes arriving in arbitrary chunks. A
+ * frame's bytes are gathered as they come and only then copied into the one
+ * frame buffer, so a header that claims more than the file holds never makes
+ * it allocate more than the file's bytes.
+ */
+class FrameAssembler {
+  #size: number;
+  #parts: Uint8Array[] = [];
+  #held = 0;
+  #frame: Uint8Array | null = null;
+  constructor(frameBytes: number) {
+    this.#size = frameBytes;
   }
 
-  add(bytes: Uint8Array): void {
-    const bpv = this.#layout.bytesPerVoxel;
+  /** Feed a chunk; calls `onFrame` with each completed frame's bytes (a reused buffer). */
+  add(chunk: Uint8Array, onFrame: (bytes: Uint8Array) => void): void {
     let o = 0;
-    if (this.#carried > 0) {
-      const take = Math.min(bpv - this.#carried, bytes.length);
-      this.#carry.set(bytes.subarray(0, take), this.#carried);
-      this.#carried += take;
-      o = take;
-      if (this.#carried < bpv) return;
-      this.#decode(this.#carry, 1);
-      this.#carried = 0;
+    while (o < chunk.length) {
+      const take = Math.min(this.#size - this.#held, chunk.length - o);
+      if (this.#held === 0 && take === this.#size) {
+        onFrame(chunk.subarray(o, o + take)); // a whole frame inside the chunk: no copy
+      } else {
+        this.#parts.push(chunk.slice(o, o + take));
+        this.#held += take;
+        if (this.#held === this.#size) {
+          const f = (this.#frame ??= new Uint8Array(this.#size));
+          let p = 0;
+          for (const part of this.#parts) {
+            f.set(part, p);
+            p += part.length;
+          }
+          this.#parts = [];
+          this.#held = 0;
+          onFrame(f);
+        }
+      }
+      o += take;
     }
-    const whole = Math.floor((bytes.length - o) / bpv);
-    for (let v = 0; v < whole;) {
-      const n = Math.min(whole - v, this.#scratch.length);
-      this.#decode(bytes.subarray(o + v * bpv, o + (v + n) * bpv), n);
-      v += n;
-    }
-    const rest = bytes.length - o - whole * bpv;
-    if (rest > 0) {
-      this.#carry.set(bytes.subarray(bytes.length - rest));
-      this.#carried = rest;
-    }
-  }
-
-  #decode(src: Uint8Array, n: number): void {
-    const l = this.#layout;
-    const out = this.#scratch.subarray(0, n);
-    decodeVoxels(src, l.datatype, l.littleEndian, l.slope, l.inter, out);
-    let min = this.min, max = this.max;
-    for (let i = 0; i < n; i++) {
-      const v = out[i]!;
-      if (v < min && v > -Infinity) min = v;
-      if (v > max && v < Infinity) max = v;
-    }
-    this.min = min;
-    this.max = max;
   }
 }
 
 /**
- * Pass 1: stream the input once (see the module doc). `ref` is checked
- * against the number of frames as soon as the header is read.
+ * Pass 1: stream the input once (see the module doc). `options.ref` is
+ * checked against the number of frames as soon as the header is read;
+ * `interpReslice` and `dtype` say which range the output scaling needs.
  */
 export async function openRun(
   input: InputSource,
   compression: Compression,
-  ref: RefChoice,
+  options: Pick<JobOptions, "ref" | "interpReslice" | "dtype">,
 ): Promise<OpenedRun> {
   const reader = await InputReader.open(input, compression);
   const h = reader.header;
   const layout = stagedLayout(h);
   const nt = layout.dims[3];
-  if (typeof ref === "number" && ref >= nt) {
+  if (typeof options.ref === "number" && options.ref >= nt) {
     await reader.cancel();
     throw new InputError(
       "--ref",
-      `frame ${ref} does not exist: ${input.name} has ${nt} frames (0..${nt - 1})`,
+      `frame ${options.ref} does not exist: ${input.name} has ${nt} frames (0..${nt - 1})`,
     );
   }
-  const fb = frameBytes(layout);
-  const refStart = referenceFrame(ref) * fb;
-  const refEnd = refStart + fb;
-  // the reference frame's bytes, gathered as they pass (never more than the file holds)
-  const refChunks: Uint8Array[] = [];
-  const scan = new RangeScan(layout);
-  let at = 0;
-  for await (const chunk of reader.voxels()) {
-    const end = at + chunk.length;
-    if (end > refStart && at < refEnd) {
-      refChunks.push(chunk.slice(Math.max(0, refStart - at), Math.min(chunk.length, refEnd - at)));
+  const n3 = frameVoxels(layout);
+  const refT = referenceFrame(options.ref);
+  const reference = new Float32Array(n3);
+  const frame = new Float32Array(n3);
+  const range = { min: Infinity, max: -Infinity };
+  // B-spline reslicing of integer data: the output is a convex combination of
+  // each frame's spline coefficients (and 0 outside), so their range bounds it
+  const coefficients = options.interpReslice > 1 && options.dtype === "same" &&
+    datatypeInfo(layout.datatype, input.name).integer;
+  const dims: [number, number, number] = [layout.dims[0], layout.dims[1], layout.dims[2]];
+  const frames = new FrameAssembler(frameBytes(layout));
+  let t = 0;
+  const onFrame = (bytes: Uint8Array) => {
+    decodeVoxels(bytes, layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
+    if (t === refT) {
+      reference.set(frame);
+      infToNaN(reference);
     }
-    scan.add(chunk);
-    at = end;
-  }
-  const refBytes = new Uint8Array(fb);
-  let o = 0;
-  for (const c of refChunks) refBytes.set(c, (o += c.length) - c.length);
-  const reference = new Float32Array(frameVoxels(layout));
-  decodeVoxels(
-    refBytes,
-    layout.datatype,
-    layout.littleEndian,
-    layout.slope,
-    layout.inter,
-    reference,
-  );
-  infToNaN(reference);
+    if (coefficients) {
+      zeroNonFinite(frame);
+      bsplineCoefficients(frame, dims, options.interpReslice, frame);
+      range.min = Math.min(range.min, 0);
+      range.max = Math.max(range.max, 0);
+    }
+    foldRange(frame, range);
+    t++;
+  };
+  for await (const chunk of reader.voxels()) frames.add(chunk, onFrame);
   const staged: NiftiHeader = {
     ...secondsTr(h),
     magic: h.version === 1 ? "n+1" : "n+2",
@@ -199,6 +205,6 @@ export async function openRun(
     hash: reader.hash(),
     size: reader.size,
     reference,
-    range: scan.min <= scan.max ? { min: scan.min, max: scan.max } : { min: 0, max: 0 },
+    range: range.min <= range.max ? range : { min: 0, max: 0 },
   };
 }

@@ -96,7 +96,7 @@ export async function register(
   };
   const { name, key } = req.input;
   // pass 1 streams and validates the whole input before any job state exists
-  const run = await openRun(req.input, ports.compression, req.options.ref);
+  const run = await openRun(req.input, ports.compression, req.options);
   const { layout, header } = run;
   const nt = layout.dims[3];
   const options: JobOptions = {

@@ -42,7 +42,9 @@ export function float32Bytes(v: Float32Array): Uint8Array {
 /**
  * The output encoding: the input's datatype and scaling (trilinear values stay
  * within the input's range), or float32. B-spline degrees above 1 can
- * overshoot, so integer outputs then get a wider scaling.
+ * overshoot, so an integer output then gets the scaling that fits `range`,
+ * the range the resliced values can take (from `openRun`: the frames' spline
+ * coefficients and 0).
  */
 export function outputEncoding(
   layout: RunLayout,
@@ -68,7 +70,7 @@ export function outputEncoding(
   return {
     datatype: layout.datatype,
     bytesPerVoxel: layout.bytesPerVoxel,
-    ...widenedScaling(layout.datatype, range, options.interpReslice),
+    ...fittedScaling(layout.datatype, range),
     gzip,
   };
 }
@@ -82,40 +84,24 @@ const INT_RANGE: Record<number, [number, number]> = {
   768: [0, 4294967295],
 };
 
+/** Relative headroom on a fitted scaling (Float32 coefficients, rounding in the sums). */
+const HEADROOM = 1e-4;
+
 /**
- * Scaling for an integer output that B-spline overshoot cannot clip: the
- * interpolant is bounded by the largest coefficient, and the coefficients by
- * the data's range times the prefilter's gain (product over poles of
- * (1+|z|)/(1−|z|), per dimension).
+ * The scaling of an integer datatype that holds every value in `range`
+ * without clipping (with {@link HEADROOM}): signed types keep 0 at 0
+ * (scl_inter 0); unsigned ones map the lowest value (or 0) to 0.
  */
-export function widenedScaling(
+export function fittedScaling(
   datatype: number,
   range: { min: number; max: number },
-  degree: number,
 ): { slope: number; inter: number } {
   const [lo, hi] = INT_RANGE[datatype] ?? [-32768, 32767];
-  const poles: Record<number, number[]> = {
-    2: [Math.sqrt(8) - 3],
-    3: [Math.sqrt(3) - 2],
-    4: [-0.361341225900220177, -0.0137254292973391628],
-    5: [-0.430575347099973, -0.0430962882032647],
-    6: [-0.488294589303045, -0.0816792710762375, -0.00141415180832582],
-    7: [-0.53528043079643, -0.122554615192327, -0.00914869480960828],
-  };
-  let gain = 1;
-  for (const z of poles[degree] ?? []) gain *= (1 + Math.abs(z)) / (1 - Math.abs(z));
-  const g3 = gain ** 3;
-  const span = Math.max(Math.abs(range.min), Math.abs(range.max), 1e-12);
-  const bound = span * g3;
-  const lowNeeded = Math.min(0, range.min < 0 ? -bound : -0.5 * (g3 - 1) * (range.max - range.min));
-  const highNeeded = bound;
-  if (lo === 0) {
-    // unsigned: shift so that the lowest possible value maps to 0
-    const slope = (highNeeded - lowNeeded) / hi;
-    return { slope, inter: lowNeeded };
-  }
-  const slope = Math.max(highNeeded / hi, -lowNeeded / -lo);
-  return { slope, inter: 0 };
+  const pad = HEADROOM * Math.max(Math.abs(range.min), Math.abs(range.max), 1e-12);
+  const low = Math.min(0, range.min) - pad;
+  const high = Math.max(0, range.max) + pad;
+  if (lo === 0) return { slope: (high - low) / hi, inter: low };
+  return { slope: Math.max(high / hi, low / lo), inter: 0 };
 }
 
 /**

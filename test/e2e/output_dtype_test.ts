@@ -5,7 +5,7 @@
  * resampled values leave the input's range; the output keeps the input's
  * datatype with a scl_slope/scl_inter chosen so that nothing clips: decoded,
  * it equals a `--dtype float32` run of the same input within one
- * quantisation step.
+ * quantisation step, and that step is within 3× of the tightest one.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { runCli, tempDir } from "../helpers/cli.ts";
@@ -79,6 +79,12 @@ for (
     assert(fmax > hi || fmin < lo, `${label}: overshoot beyond [${lo}, ${hi}]: [${fmin}, ${fmax}]`);
     const step = same.header.sclSlope;
     assert(step > 0 && Number.isFinite(step), `${label}: scl_slope ${step}`);
+    // and not needlessly coarse: within 3× of the tightest scaling for the values written
+    // (the bound, from the frames' spline coefficients, is conservative)
+    const tightest = lo === 0
+      ? (Math.max(0, fmax) - Math.min(0, fmin)) / hi
+      : Math.max(fmax / hi, fmin / lo);
+    assert(step <= 3 * tightest, `${label}: scl_slope ${step} vs tightest ${tightest}`);
     let worst = 0, at = -1;
     for (let i = 0; i < float.data.length; i++) {
       const d = Math.abs(same.data[i]! - float.data[i]!);

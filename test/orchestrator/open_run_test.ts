@@ -14,6 +14,8 @@ import { stagedStream } from "../../orchestrator/stage.ts";
 import { sha256Hex } from "../../orchestrator/job_id.ts";
 import { gzip, readNifti } from "../../shared/nifti/read.ts";
 import { listAll } from "../../shared/ports/object_store.ts";
+import { DEFAULT_OPTIONS } from "../../shared/job.ts";
+import { bsplineCoefficients } from "../../shared/interp/bspline_prefilter.ts";
 
 const DIMS = [4, 5, 6, 7, 4, 1, 1, 1];
 const N3 = 5 * 6 * 7;
@@ -29,7 +31,8 @@ Deno.test("pass 1: streamed hash, reference frame and range equal those of the w
   const whole = await readNifti(nii, "run.nii");
   for (const key of ["run.nii", "run.nii.gz"]) {
     for (const ref of [0, 2, "mean" as const]) {
-      const run = await openRun({ name: key, store, key }, zlibCompression, ref);
+      const options = { ...DEFAULT_OPTIONS, ref, interpReslice: 1 };
+      const run = await openRun({ name: key, store, key }, zlibCompression, options);
       const raw = (await store.get(key))!;
       assertEquals(run.hash, await sha256Hex(raw), `${key}: hash of the raw bytes`);
       assertEquals(run.size, raw.length, `${key}: size`);
@@ -50,6 +53,25 @@ Deno.test("pass 1: streamed hash, reference frame and range equal those of the w
   }
 });
 
+Deno.test("pass 1: for B-spline reslicing of integer data the range is the coefficients' and 0", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "realign-coef-" });
+  const store = new LocalFolderStore(dir);
+  await store.put("run.nii.gz", await gzip(buildNifti(spec)));
+  const whole = await readNifti(buildNifti(spec), "run.nii");
+  for (const degree of [2, 4, 7]) {
+    let min = 0, max = 0;
+    for (let t = 0; t < 4; t++) {
+      const c = bsplineCoefficients(whole.data.slice(t * N3, (t + 1) * N3), [5, 6, 7], degree);
+      for (const v of c) [min, max] = [Math.min(min, v), Math.max(max, v)];
+    }
+    const options = { ...DEFAULT_OPTIONS, interpReslice: degree };
+    const run = await openRun({ name: "r", store, key: "run.nii.gz" }, zlibCompression, options);
+    assertEquals(run.range, { min, max }, `degree ${degree}`);
+    const scaled = Array.from(values, (v) => v * 0.5 + 3);
+    assert(min < Math.min(...scaled) && max > Math.max(...scaled), `degree ${degree} overshoots`);
+  }
+});
+
 Deno.test("pass 2: the staged copy of a .nii.gz and of a pair is one .nii with the same voxels", async () => {
   const dir = await Deno.makeTempDir({ prefix: "realign-stage-" });
   const store = new LocalFolderStore(dir);
@@ -60,7 +82,7 @@ Deno.test("pass 2: the staged copy of a .nii.gz and of a pair is one .nii with t
   const want = (await readNifti(buildNifti(spec), "want")).data;
   for (const key of ["p.img", "s.nii.gz"]) {
     const input = { name: key, store, key };
-    const run = await openRun(input, zlibCompression, "first");
+    const run = await openRun(input, zlibCompression, DEFAULT_OPTIONS);
     await store.put(`staged/${key}.nii`, await stagedStream(input, zlibCompression, run.hash));
     const staged = (await store.get(`staged/${key}.nii`))!;
     const img = await readNifti(staged, "staged");
@@ -75,7 +97,7 @@ Deno.test("pass 2: an input that changed since pass 1 stores nothing", async () 
   const store = new LocalFolderStore(dir);
   await store.put("run.nii", buildNifti(spec));
   const input = { name: "run.nii", store, key: "run.nii" };
-  const run = await openRun(input, zlibCompression, "first");
+  const run = await openRun(input, zlibCompression, DEFAULT_OPTIONS);
   await store.put("run.nii", buildNifti({ ...spec, sclInter: 4 }));
   await assertRejects(
     async () => {
