@@ -168,8 +168,10 @@ export async function openRun(
   }
   const n3 = frameVoxels(layout);
   const refT = referenceFrame(options.ref);
-  const reference = new Float32Array(n3);
-  const frame = new Float32Array(n3);
+  // frame-sized buffers appear with the first whole frame: a header that claims
+  // more than the file holds never makes pass 1 allocate what it claims
+  let reference: Float32Array | null = null;
+  let frame: Float32Array | null = null;
   const range = { min: Infinity, max: -Infinity };
   // B-spline reslicing of integer data: the output is a convex combination of
   // each frame's spline coefficients (and 0 outside), so their range bounds it
@@ -179,9 +181,10 @@ export async function openRun(
   const frames = new FrameAssembler(frameBytes(layout));
   let t = 0;
   const onFrame = (bytes: Uint8Array) => {
+    frame ??= new Float32Array(n3);
     decodeVoxels(bytes, layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
     if (t === refT) {
-      reference.set(frame);
+      reference = frame.slice();
       infToNaN(reference);
     }
     if (coefficients) {
@@ -194,6 +197,7 @@ export async function openRun(
     t++;
   };
   for await (const chunk of reader.voxels()) frames.add(chunk, onFrame);
+  if (!reference) throw new Error(`Cannot open ${input.name}: frame ${refT} was not read`);
   const staged: NiftiHeader = {
     ...secondsTr(h),
     magic: h.version === 1 ? "n+1" : "n+2",

@@ -327,6 +327,16 @@ const REJECTED: Rejected[] = [
     problem: /header claims 500000000000 bytes of voxel data but the file holds only 2000/,
   },
   {
+    // frames of 34 GB claimed: nothing frame-sized is allocated before the bytes are there
+    name: "claims_34GB_frames.nii.gz",
+    files: async () => ({
+      "claims_34GB_frames.nii.gz": await gzip(
+        buildNifti({ ...small, datatype: 16, dims: [4, 2048, 2048, 2048, 2], writeVoxels: 10 }),
+      ),
+    }),
+    problem: /header claims 68719476736 bytes of voxel data but the file holds only 40 /,
+  },
+  {
     name: "five_d.nii",
     files: () => ({ "five_d.nii": buildNifti({ ...small, dims: [5, 4, 4, 4, 2, 3] }) }),
     problem: /dim\[5\] = 3/,
