@@ -29,13 +29,14 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const n3 = nx * ny * nz;
   const ref = await readFloat32(ports.objects, task.refKey, n3);
   const slab = await readFrames(ports.objects, task.stagedKey, run, start, end);
+  const weight = task.weightKey ? await readFloat32(ports.objects, task.weightKey, n3) : null;
   const t1 = performance.now();
   const model = prepareReference(ref, [nx, ny, nz], run.affine, {
     fwhm: task.options.fwhm,
     sep: task.options.sep,
     quality: task.options.quality,
     degree: task.options.interpEstimate,
-  });
+  }, weight);
   const scratch = createEstimateScratch(model);
   const tSetup = performance.now();
   const frame = new Float32Array(n3);

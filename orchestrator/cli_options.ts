@@ -19,6 +19,8 @@ export interface CliOptions {
   quiet: boolean;
   json: boolean;
   profile: boolean;
+  /** `--weight` file, or null. */
+  weight: string | null;
 }
 
 /** Option names and kinds, for the parser at the edge. */
@@ -34,6 +36,7 @@ export const OPTION_SPEC = {
   fwhm: { type: "string" },
   sep: { type: "string" },
   quality: { type: "string" },
+  weight: { type: "string" },
   mask: { type: "boolean" },
   "no-mask": { type: "boolean" },
   dtype: { type: "string" },
@@ -76,6 +79,8 @@ Options:
   --sep MM             distance between estimation sample points (default 4)
   --quality Q          keep the most informative sample points, down to this
                        share of their information, as SPM (0-1, default 0.9)
+  --weight FILE        weight image for estimation (a volume on the run's grid,
+                       e.g. a brain mask; 0 drops a voxel), as SPM's PW
   --mask, --no-mask    zero voxels some frame does not cover (default on)
   --dtype same|float32 output datatype: the input's (default) or float32
   --compress, --no-compress
@@ -170,5 +175,6 @@ export function cliOptions(raw: Raw, positionals: string[], cores: number): CliO
     quiet: raw.quiet === true,
     json: raw.json === true,
     profile: raw.profile === true,
+    weight: typeof raw.weight === "string" ? raw.weight : null,
   };
 }

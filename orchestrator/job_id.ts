@@ -25,6 +25,8 @@ export function canonicalOptions(o: JobOptions): string {
     o.mask,
     o.dtype,
     o.compress,
+    o.quality,
+    o.weight,
   ]);
 }
 

@@ -34,6 +34,7 @@ import { isGzipName, outputNames, stemOf } from "./output_names.ts";
 import type { Progress } from "./progress_bar.ts";
 import { float32Bytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
 import { sumPartials } from "./partial_sums.ts";
+import { readWeightImage } from "./weight_image.ts";
 
 export interface OrchestratorPorts {
   /** Job data: staged frames, reference, slabs, partial sums. */
@@ -53,6 +54,8 @@ export interface RegisterRequest {
    */
   input: InputSource;
   options: JobOptions;
+  /** `--weight`: a weight image on the run's grid, for estimation. */
+  weight?: InputSource;
   /** Where outputs are written, under `outputPrefix`. */
   outputs: ObjectStore;
   outputPrefix?: string;
@@ -106,6 +109,8 @@ export async function register(
     ...req.options,
     compress: req.options.compress ?? isGzipName(name),
   };
+  const weight = req.weight ? await readWeightImage(req.weight, layout, ports.compression) : null;
+  if (weight) options.weight = weight.hash;
   const inputHash = run.hash;
   const id = await jobId(inputHash, options);
   const names = outputNames(stemOf(name), options.compress === true);
@@ -163,6 +168,7 @@ export async function register(
     lap("open");
     // 1 stage
     await stageRun(ports.objects, id, req.input, ports.compression, run);
+    if (weight) await ports.objects.put(keys.weight, float32Bytes(weight.data));
     const encoding = outputEncoding(
       layout,
       options,
@@ -199,6 +205,7 @@ export async function register(
         end: r.end,
         pass,
         refKey: keys.ref(pass),
+        weightKey: weight ? keys.weight : null,
       }));
       const est = await fanOut({ ...fanCtx, phase }, estimateTasks);
       tasks.push(...est.map((r) => ({ ...r, phase })));

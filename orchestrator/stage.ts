@@ -29,6 +29,7 @@ export function jobKeys(id: string) {
     ref: (pass: number) => `${base}/ref-${pass}.f32`,
     mask: `${base}/mask.u8`,
     brain: `${base}/brain.u8`,
+    weight: `${base}/weight.f32`,
     slab: (start: number, end: number) => `${base}/slabs/${start}-${end}`,
     sums: (kind: string, start: number, end: number) => `${base}/sums/${kind}/${start}-${end}`,
   };

@@ -7,7 +7,7 @@
  */
 
 /** Version of the pipeline; part of every job id, so a change reprocesses. */
-export const PIPELINE_VERSION = "0.3.0";
+export const PIPELINE_VERSION = "0.4.0";
 
 /** Registration target: the first frame, the mean (two passes) or a 0-based frame. */
 export type RefChoice = "first" | "mean" | number;
@@ -25,6 +25,8 @@ export interface JobOptions {
   sep: number;
   /** SPM's `quality`: keep the most informative points down to this share of the information (0–1]. */
   quality: number;
+  /** SHA-256 of the `--weight` image, or null for none (the image itself is staged with the job). */
+  weight: string | null;
   /** Zero voxels that some frame does not cover. */
   mask: boolean;
   /** Output datatype: the input's (rescaled so nothing clips) or float32. */
@@ -40,6 +42,7 @@ export const DEFAULT_OPTIONS: JobOptions = {
   fwhm: 5,
   sep: 4,
   quality: 0.9,
+  weight: null,
   mask: true,
   dtype: "same",
   compress: null,
@@ -112,6 +115,8 @@ export interface EstimateTask extends TaskBase {
   pass: number;
   /** Object key of the reference volume (Float32, little-endian, one frame). */
   refKey: string;
+  /** Object key of the weight image (Float32, little-endian, one frame), or null. */
+  weightKey?: string | null;
 }
 
 /** Resample the frames `start..end` onto the first frame's grid. */

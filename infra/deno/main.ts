@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { cliOptions, HELP, OPTION_SPEC } from "../../orchestrator/cli_options.ts";
 import { progressLine } from "../../orchestrator/progress_bar.ts";
 import { JobFailed, register } from "../../orchestrator/register.ts";
+import { buildProfile, profileTable } from "../../orchestrator/profile.ts";
 import { InputError, isInputError } from "../../shared/errors.ts";
 import { KvJobStore } from "./kv_job_store.ts";
 import { LocalFolderStore } from "./local_object_store.ts";
@@ -48,6 +49,7 @@ async function main(args: string[]): Promise<number> {
   const outDir = absolutePath(cwd, opts.out ?? dirnameOf(inputPath));
   const storeDir = absolutePath(cwd, opts.store ?? ".realign");
   await checkInput(inputPath, opts.input);
+  const weightPath = opts.weight === null ? null : absolutePath(cwd, opts.weight);
   await Deno.mkdir(storeDir, { recursive: true });
   await Deno.mkdir(outDir, { recursive: true });
   const kvPath = `${storeDir}/jobs.sqlite`;
@@ -73,6 +75,15 @@ async function main(args: string[]): Promise<number> {
         key: inputPath.slice(inputPath.lastIndexOf("/") + 1),
       },
       options: opts.job,
+      ...(weightPath
+        ? {
+          weight: {
+            name: opts.weight!,
+            store: new LocalFolderStore(dirnameOf(weightPath)),
+            key: weightPath.slice(weightPath.lastIndexOf("/") + 1),
+          },
+        }
+        : {}),
       outputs: new LocalFolderStore(outDir),
       maxSlabBytes: opts.maxSlabMb * 1024 * 1024,
       force: opts.force,
@@ -85,6 +96,23 @@ async function main(args: string[]): Promise<number> {
       rasterizer: resvgRasterizer,
     });
     if (showProgress) Deno.stderr.writeSync(enc.encode("\n"));
+    const totalMs = performance.now() - started;
+    if (opts.profile) {
+      const profile = buildProfile(
+        summary.job,
+        summary.frames,
+        opts.workers,
+        summary.timings,
+        totalMs,
+        summary.tasks,
+      );
+      const stem = summary.outputs.motion.replace(/_motion\.tsv$/, "");
+      await new LocalFolderStore(outDir).put(
+        `${stem}_profile.json`,
+        new TextEncoder().encode(JSON.stringify(profile, null, 2) + "\n"),
+      );
+      if (!opts.json) console.error(profileTable(profile));
+    }
     const outputs = Object.fromEntries(
       Object.entries(summary.outputs).map(([k, v]) => [k, `${outDir}/${v}`]),
     );
@@ -94,7 +122,7 @@ async function main(args: string[]): Promise<number> {
         reused: summary.reused,
         frames: summary.frames,
         outputs,
-        timings: { ...summary.timings, total: performance.now() - started },
+        timings: { ...summary.timings, total: totalMs },
       }));
     } else if (!opts.quiet) {
       for (const p of Object.values(outputs)) console.log(p);

@@ -9,7 +9,7 @@ import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { writeReport } from "../../orchestrator/run_report.ts";
 import { outputNames } from "../../orchestrator/output_names.ts";
 import { jobKeys } from "../../orchestrator/stage.ts";
-import { DEFAULT_OPTIONS, type RunLayout } from "../../shared/job.ts";
+import { DEFAULT_OPTIONS, PIPELINE_VERSION, type RunLayout } from "../../shared/job.ts";
 import { ReportPart } from "../../shared/report/report_part.ts";
 import { assert, assertClose, assertEquals } from "../helpers/assert.ts";
 import { decodePng } from "../helpers/png_decode.ts";
@@ -86,7 +86,7 @@ Deno.test("writeReport: known mosaics, summary from the motion numbers, plot as 
   assert(html.includes('data-frames="1"'), "frame 1 listed");
   assertEquals(Number(dataValue(html, "max-translation")), 0.6);
   assertClose(Number(dataValue(html, "max-rotation")), 1, 1e-12);
-  assertEquals(dataValue(html, "version"), "0.3.0");
+  assertEquals(dataValue(html, "version"), PIPELINE_VERSION);
   assert(/<tr data-setting="interp_reslice"><th>[^<]*<\/th><td data-value="4">/.test(html));
 
   // self-contained: no external URL anywhere; the plot inline with every series
