@@ -16,6 +16,7 @@ import { resliceTrilinear } from "../../shared/reslice_kernel.ts";
 import { invert4, mul4, spmMatrix } from "../../shared/rigid.ts";
 import { ROOT } from "../helpers/cli.ts";
 import { benchRun } from "./bench_run.ts";
+import { phaseCosts, type RunProfile, scaleOut } from "../../orchestrator/profile.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -47,24 +48,30 @@ const sim = await benchRun(frames);
     `trilinear reslice kernel     ${(reps * n3 / s / 1e6).toFixed(1)} Mvoxels/s (one core)`,
   );
 }
-{
+for (const degree of [2, 1]) {
   const ref = sim.data.subarray(0, n3);
-  const settings = { fwhm: 5, sep: 4, degree: 1, quality: 0.9 };
+  const settings = { fwhm: 5, sep: 4, degree, quality: 0.9 };
   const t0 = performance.now();
   const model = prepareReference(ref, dims, sim.affine, settings);
   const tPrep = performance.now() - t0;
   const scratch = createEstimateScratch(model);
   const count = Math.min(frames - 1, 100);
+  // Warm up on a few frames, then time.
+  for (let t = 1; t <= 5; t++) {
+    estimateFrame(model, sim.data.subarray(t * n3, (t + 1) * n3), scratch, t);
+  }
   let iters = 0;
   const t1 = performance.now();
   for (let t = 1; t <= count; t++) {
     iters += estimateFrame(model, sim.data.subarray(t * n3, (t + 1) * n3), scratch, t).iterations;
   }
   const s = (performance.now() - t1) / 1000;
+  const name = degree === 1 ? "trilinear" : `B-spline ${degree}${degree === 2 ? ", default" : ""}`;
   console.log(
-    `estimation (trilinear)       ${(count / s).toFixed(1)} frames/s (one core; ${
-      (iters / count).toFixed(1)
-    } iterations/frame; reference prep ${tPrep.toFixed(0)} ms)`,
+    `estimation (${name})`.padEnd(29) +
+      `${(count / s).toFixed(1)} frames/s (one core; ${
+        (iters / count).toFixed(1)
+      } iterations/frame; ${model.n} points; reference prep ${tPrep.toFixed(0)} ms)`,
   );
 }
 
@@ -85,6 +92,7 @@ interface E2E {
   seconds: number;
   peakMb: number;
   timings: Record<string, number>;
+  profile: RunProfile;
 }
 async function e2e(input: string, args: string[]): Promise<E2E> {
   const t0 = performance.now();
@@ -100,6 +108,7 @@ async function e2e(input: string, args: string[]): Promise<E2E> {
       input,
       "--json",
       "--force",
+      "--profile",
       "--store",
       `${dir}/store`,
       "--out",
@@ -114,7 +123,11 @@ async function e2e(input: string, args: string[]): Promise<E2E> {
   if (!r.success) throw new Error(`bench run failed: ${err}`);
   const peakKb = Number(err.split("\n").pop());
   const summary = JSON.parse(new TextDecoder().decode(r.stdout));
-  return { seconds, peakMb: peakKb / 1024, timings: summary.timings };
+  const stem = input.slice(input.lastIndexOf("/") + 1).replace(/(_bold)?\.nii(\.gz)?$/, "");
+  const profile = JSON.parse(
+    await Deno.readTextFile(`${dir}/out/${stem}_profile.json`),
+  ) as RunProfile;
+  return { seconds, peakMb: peakKb / 1024, timings: summary.timings, profile };
 }
 const fmt = (r: E2E) =>
   `${r.seconds.toFixed(2)} s, peak ${r.peakMb.toFixed(0)} MB  (${
@@ -127,6 +140,24 @@ const gz1 = await e2e(gzPath, ["--interp", "1", "--workers", "2"]);
 console.log(`end to end .nii.gz, --interp 1, 2 workers  ${fmt(gz1)}`);
 const def = await e2e(niiPath, ["--workers", "2"]);
 console.log(`end to end .nii, defaults, 2 workers       ${fmt(def)}`);
+{
+  // The scale-out model from the profile of the default run (see orchestrator/profile.ts).
+  const c = phaseCosts(def.profile);
+  console.log(
+    `scale-out model (defaults): serial ${(c.serialMs / 1000).toFixed(2)} s; ` +
+      c.phases.map((p) =>
+        `${p.phase} ${p.perFrameMs.toFixed(1)} ms/frame + ${p.overheadMs.toFixed(0)} ms/invocation`
+      ).join("; "),
+  );
+  for (const row of scaleOut(def.profile, [1, 2, 10, 100, 1000])) {
+    console.log(
+      `  ${String(row.functions).padStart(4)} functions: ${row.seconds.toFixed(2)} s, ` +
+        `speed-up ${row.speedup.toFixed(1)}× over one function, serial share ${
+          (100 * row.serialShare).toFixed(0)
+        } %`,
+    );
+  }
+}
 if (!values.quick) {
   const one = await e2e(niiPath, ["--interp", "1", "--workers", "1"]);
   const phases = (r: E2E) => (r.timings.estimate ?? 0) + (r.timings.reslice ?? 0);
