@@ -80,6 +80,8 @@ export interface JobStatus {
   outputs: Partial<Record<OutputKind, string>>;
   error?: { message: string; kind: string; range?: string };
   version: string;
+  /** When the record last changed (ISO 8601). */
+  updated: string;
 }
 
 /** Status of job `id`, or `null` when there is no such job. */
@@ -101,5 +103,6 @@ export async function jobStatus(
     outputs: rec.outputs ?? {},
     ...(rec.error ? { error: rec.error } : {}),
     version: rec.version,
+    updated: rec.updated,
   };
 }

@@ -1,0 +1,249 @@
+/**
+ * The Cloudflare stack in the real runtime: `wrangler dev --local` (workerd,
+ * local R2, Queues, Durable Objects), started on a free port with its state
+ * in a temporary folder, driven over the HTTP API as a user would.
+ *
+ * 1. An upload (`PUT /v1/inbox/…`) and the R2 notification Cloudflare would
+ *    deliver (`POST /v1/events/r2`) run the job through the task queue; its
+ *    outputs match the local CLI's on the same input (parameters within
+ *    1e-4 mm / rad, images within 1e-4 relative).
+ * 2. The cron handler (`GET /__scheduled`) reprocesses a job made by an older
+ *    pipeline version and a job that failed internally, and leaves a finished
+ *    current job and a job that failed on its input alone. The old version and
+ *    the internal failure are written into the persisted Durable Object
+ *    SQLite while wrangler is stopped (the only way to age a job here);
+ *    everything else is real.
+ *
+ * Skipped (with a message) when `npm ci --prefix infra/cloudflare` has not run.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { ROOT, runCli, SAMPLE, tempDir } from "../helpers/cli.ts";
+import { readNifti } from "../../shared/nifti/read.ts";
+import { PIPELINE_VERSION } from "../../shared/job.ts";
+import { freePort, startWrangler, type WranglerDev } from "../../infra/cloudflare/dev.ts";
+
+const TOKEN = crypto.randomUUID();
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+const installed = await Deno.stat(`${ROOT}/infra/cloudflare/node_modules/wrangler/package.json`)
+  .then(() => true, () => false);
+if (!installed) console.warn("workers_test: skipped: run `npm ci --prefix infra/cloudflare`");
+
+interface Status {
+  state: string;
+  progress: { phase: string; done: number; total: number };
+  outputs: Record<string, string>;
+  error?: { message: string; kind: string };
+  version: string;
+  updated: string;
+}
+
+async function api(dev: WranglerDev, method: string, path: string, body?: BodyInit) {
+  const r = await fetch(`${dev.url}${path}`, { method, headers: AUTH, ...(body ? { body } : {}) });
+  const text = await r.text();
+  return { status: r.status, json: text.startsWith("{") ? JSON.parse(text) : text };
+}
+
+async function waitFor(dev: WranglerDev, id: string, states: string[]): Promise<Status> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { json } = await api(dev, "GET", `/v1/jobs/${id}`);
+    const s = json as Status;
+    if (states.includes(s.state)) return s;
+    if (Date.now() > deadline) {
+      throw new Error(`job ${id} is ${JSON.stringify(s)} after 60 s\n${dev.log().slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function download(dev: WranglerDev, key: string): Promise<Uint8Array> {
+  const r = await fetch(`${dev.url}/v1/objects/${key}`, { headers: AUTH });
+  assertEquals(r.status, 200, `GET ${key}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function numbers(text: string): number[][] {
+  return text.trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number));
+}
+
+function maxAbsDiff(a: number[][], b: number[][]): number {
+  assertEquals(a.length, b.length, "rows");
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    assertEquals(a[i]!.length, b[i]!.length, `columns of row ${i}`);
+    for (let j = 0; j < a[i]!.length; j++) d = Math.max(d, Math.abs(a[i]![j]! - b[i]![j]!));
+  }
+  return d;
+}
+
+function relativeDiff(a: Float32Array, b: Float32Array): number {
+  assertEquals(a.length, b.length, "voxels");
+  let d = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return d / scale;
+}
+
+/** Change a stored job record in the persisted Durable Object SQLite (wrangler stopped). */
+function editRecord(persist: string, id: string, patch: Record<string, unknown>): void {
+  const dir = `${persist}/v3/do/realign-JobObject`;
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.name.endsWith(".sqlite") || e.name === "metadata.sqlite") continue;
+    const db = new DatabaseSync(`${dir}/${e.name}`);
+    try {
+      const row = db.prepare("SELECT record FROM job").get() as { record: string } | undefined;
+      if (!row || JSON.parse(row.record).id !== id) continue;
+      const rec = { ...JSON.parse(row.record), ...patch };
+      db.prepare("UPDATE job SET record = ?").run(JSON.stringify(rec));
+      return;
+    } finally {
+      db.close();
+    }
+  }
+  throw new Error(`no Durable Object holds job ${id}`);
+}
+
+Deno.test({
+  name: "Workers in workerd: upload + R2 event run a job like the CLI; cron reprocesses",
+  ignore: !installed,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const dir = await tempDir("realign-workers-");
+  const persist = `${dir}/state`;
+  const input = `${dir}/cli/run_bold.nii.gz`;
+  await Deno.mkdir(`${dir}/cli`);
+  await Deno.copyFile(SAMPLE, input);
+  const bytes = await Deno.readFile(SAMPLE);
+  const cli = runCli([input, "--quiet", "--store", `${dir}/cli/store`], dir);
+  let dev = await startWrangler({ port: freePort(), persistTo: persist, token: TOKEN });
+  try {
+    const ids: Record<string, string> = {};
+    await t.step("upload, R2 event, job through the queue, outputs as the CLI's", async () => {
+      const anon = await fetch(`${dev.url}/v1/jobs/0`);
+      await anon.body?.cancel();
+      assertEquals(anon.status, 401, "no token, no API");
+
+      const put = await api(dev, "PUT", "/v1/inbox/run_bold.nii.gz", bytes);
+      assertEquals(put.status, 202, JSON.stringify(put.json));
+      assertEquals(put.json.key, "inbox/run_bold.nii.gz");
+      // the notification R2 would put on the inbox queue for that upload
+      const event = {
+        account: "local",
+        action: "PutObject",
+        bucket: "realign",
+        object: { key: "inbox/run_bold.nii.gz", size: bytes.length, eTag: "local" },
+        eventTime: new Date().toISOString(),
+      };
+      const ev = await api(dev, "POST", "/v1/events/r2", JSON.stringify(event));
+      assertEquals(ev.status, 202);
+      assertEquals(ev.json.job, put.json.job, "the upload and its event are the same job");
+      const ignored = await api(
+        dev,
+        "POST",
+        "/v1/events/r2",
+        JSON.stringify({ ...event, action: "DeleteObject" }),
+      );
+      assertEquals(ignored.status, 200);
+      assertEquals(ignored.json.ignored, "action DeleteObject");
+      ids.done = put.json.job;
+
+      // more jobs for the cron step, running alongside: different options, different ids
+      for (const [name, query] of [["old", "interp=1"], ["crashed", "fwhm=4"], ["bad", "ref=25"]]) {
+        const r = await api(dev, "PUT", `/v1/inbox/${name}_bold.nii.gz?${query}`, bytes);
+        assertEquals(r.status, 202, JSON.stringify(r.json));
+        ids[name!] = r.json.job;
+      }
+      assertEquals(new Set(Object.values(ids)).size, 4, "four distinct jobs");
+
+      const s = await waitFor(dev, ids.done, ["done", "failed"]);
+      assertEquals(s.state, "done", JSON.stringify(s));
+      assertEquals(s.progress.done, 20);
+      assertEquals(s.progress.total, 20);
+      const got = await cli;
+      assertEquals(got.code, 0, got.stderr);
+      const local = (name: string) => Deno.readFile(`${dir}/cli/${name}`);
+      const dec = new TextDecoder();
+      assertEquals(s.outputs.rp, `outputs/${ids.done}/run_rp.txt`);
+      const rp = numbers(dec.decode(await download(dev, s.outputs.rp!)));
+      assertEquals(rp.length, 20);
+      const dRp = maxAbsDiff(rp, numbers(dec.decode(await local("run_rp.txt"))));
+      assert(dRp <= 1e-4, `rp.txt differs from the CLI's by ${dRp}`);
+      assert(Math.max(...rp.slice(1).map((r) => Math.abs(r[0]!))) > 1e-3, "real motion found");
+      const xfm = numbers(dec.decode(await download(dev, s.outputs.xfm!)));
+      const dXfm = maxAbsDiff(xfm, numbers(dec.decode(await local("run_xfm.tsv"))));
+      assert(dXfm <= 1e-4, `xfm.tsv differs from the CLI's by ${dXfm}`);
+      const tsv = dec.decode(await download(dev, s.outputs.motion!)).trim().split("\n");
+      assertEquals(tsv.length, 21, "header + 20 frames");
+      const img = await readNifti(await download(dev, s.outputs.realigned!), "workers");
+      const ref = await readNifti(await local("run_desc-realigned_bold.nii.gz"), "cli");
+      const dImg = relativeDiff(img.data, ref.data);
+      assert(dImg <= 1e-4, `realigned image differs by ${dImg} (relative)`);
+      const mean = await readNifti(await download(dev, s.outputs.mean!), "workers", {
+        allow3d: true,
+      });
+      const meanRef = await readNifti(await local("run_desc-mean_bold.nii.gz"), "cli", {
+        allow3d: true,
+      });
+      const dMean = relativeDiff(mean.data, meanRef.data);
+      assert(dMean <= 1e-4, `mean image differs by ${dMean} (relative)`);
+      console.log(
+        `workers vs CLI: rp ${dRp.toExponential(2)}, xfm ${dXfm.toExponential(2)}, ` +
+          `image ${dImg.toExponential(2)}, mean ${dMean.toExponential(2)} (relative)`,
+      );
+    });
+
+    await t.step("cron: old-version and internally failed jobs rerun, others stay", async () => {
+      for (const k of ["old", "crashed"]) {
+        assertEquals((await waitFor(dev, ids[k]!, ["done"])).state, "done");
+      }
+      const bad = await waitFor(dev, ids.bad!, ["failed"]);
+      assertEquals(bad.error?.kind, "input");
+      assert(/--ref/.test(bad.error?.message ?? ""), bad.error?.message);
+      const before = (await waitFor(dev, ids.done!, ["done"])).updated;
+      await dev.stop();
+      editRecord(persist, ids.old!, { version: "0.1.0" });
+      editRecord(persist, ids.crashed!, {
+        state: "failed",
+        error: { message: "function crashed", kind: "internal" },
+      });
+      dev = await startWrangler({
+        port: freePort(),
+        persistTo: persist,
+        token: TOKEN,
+        testScheduled: true,
+      });
+      assertEquals((await api(dev, "GET", `/v1/jobs/${ids.old}`)).json.version, "0.1.0");
+      const cron = await fetch(`${dev.url}/__scheduled`);
+      assertEquals(cron.status, 200, await cron.text());
+      let line: RegExpMatchArray | null = null;
+      for (let i = 0; i < 50 && !line; i++) {
+        // the handler's log line reaches wrangler's stdout a moment after the response
+        line = dev.log().match(/reprocessing (\d+) job\(s\) (\[.*\])/);
+        if (!line) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert(line, `no reprocessing line in the log:\n${dev.log().slice(-2000)}`);
+      const acted = (JSON.parse(line[2]!) as { job: string; reason: string }[])
+        .map((r) => `${r.job}:${r.reason}`).sort();
+      assertEquals(acted, [`${ids.old}:old-version`, `${ids.crashed}:failed`].sort());
+      const old = await waitFor(dev, ids.old!, ["done", "failed"]);
+      assertEquals(old.state, "done");
+      assertEquals(old.version, PIPELINE_VERSION, "rerun by this pipeline version");
+      const crashed = await waitFor(dev, ids.crashed!, ["done", "failed"]);
+      assertEquals(crashed.state, "done");
+      assertEquals(crashed.error, undefined, "the earlier failure is gone");
+      const done = await waitFor(dev, ids.done!, ["done"]);
+      assertEquals(done.updated, before, "a finished current job is not touched");
+      const still = await waitFor(dev, ids.bad!, ["failed"]);
+      assertEquals(still.updated, bad.updated, "an input failure is not retried");
+    });
+  } finally {
+    await dev.stop();
+    await cli.catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
