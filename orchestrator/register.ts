@@ -157,7 +157,7 @@ export async function register(
   // a resumed job starts clean: an earlier failure is not this run's
   const { error: _earlier, ...fresh } = record;
   record = fresh;
-  await save({ state: "running", phase: "stage" });
+  await save({ state: "running", phase: "stage", frames: nt });
   const tasks: (TaskResult & { phase: string })[] = [];
   try {
     lap("open");
