@@ -24,8 +24,11 @@ import type { ObjectStore } from "../shared/ports/object_store.ts";
 import { INBOX, type JobService } from "./job_service.ts";
 import { type RawOption, requestOptions } from "./request_options.ts";
 
+/** What the API asks of a job service: {@link JobService}, or a runtime's own (Workers). */
+export type JobApi = Pick<JobService, "submit" | "landed" | "list" | "status">;
+
 export interface HttpApiDeps {
-  service: JobService;
+  service: JobApi;
   /** The bucket: inputs, job data and outputs. */
   bucket: ObjectStore;
   /** Bearer token every `/v1` route asks for; none when empty. */

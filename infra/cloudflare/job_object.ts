@@ -19,7 +19,7 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
-import { isInputError } from "../../shared/errors.ts";
+import { InputError, isInputError } from "../../shared/errors.ts";
 import {
   estimatePhase,
   type FrameParams,
@@ -32,6 +32,8 @@ import {
 } from "../../shared/job.ts";
 import type { FrameEntry } from "../../shared/ports/job_store.ts";
 import { JobFailed, register } from "../../orchestrator/register.ts";
+import { sha256Hex } from "../../orchestrator/job_id.ts";
+import { inputNameOf, outputPrefix } from "../../orchestrator/job_service.ts";
 import { zlibCompression } from "../deno/zlib_compression.ts";
 import { DoJobStore } from "./do_job_store.ts";
 import { QueueInvoker } from "./queue_invoker.ts";
@@ -248,21 +250,21 @@ export class JobObject extends DurableObject<Env> {
   // ---- running the job ----
 
   /**
-   * Queue the job unless it is already queued, running, or done by this
-   * pipeline version (`rerun` also re-runs a done job, e.g. when its outputs
-   * went missing; `register()` then reuses what it can).
+   * Start the job unless it runs or ran already: a new job, a job that failed
+   * for a reason other than its input, a record of an older pipeline version
+   * under this id (recomputed from scratch), or — with `rerun` — a finished
+   * job (its outputs went missing; `register()` reuses what it can). The same
+   * rules as `JobService` in `orchestrator/job_service.ts`.
    */
-  async start(req: JobRequest, rerun = false): Promise<JobState> {
+  async start(req: JobRequest, rerun = false): Promise<{ started: boolean; state: JobState }> {
     const rec = this.getJob();
     const current = rec !== null && rec.version === PIPELINE_VERSION;
-    if (current && (rec.state === "queued" || rec.state === "running")) {
-      return rec.state;
+    if (current) {
+      const again = (rec.state === "failed" && rec.error?.kind !== "input") ||
+        (rec.state === "done" && rerun);
+      if (!again) return { started: false, state: rec.state };
     }
-    if (current && rec.state === "done" && !rerun) return "done";
-    const stored: JobRequest = {
-      ...req,
-      ...(rec && !current ? { force: true } : {}),
-    };
+    const stored: JobRequest = { ...req, ...(rec && !current ? { force: true } : {}) };
     this.#sql.exec(
       "INSERT OR REPLACE INTO request (k, body) VALUES (0, ?)",
       JSON.stringify(stored),
@@ -270,11 +272,18 @@ export class JobObject extends DurableObject<Env> {
     const now = new Date().toISOString();
     if (!rec || !current) {
       if (rec) this.deleteJob();
+      // the input's object key rides along (orchestrator/job_service.ts reads it as input.key)
+      const input = {
+        name: inputNameOf(req.inputKey),
+        size: req.size,
+        hash: req.hash,
+        key: req.inputKey,
+      };
       this.putJob({
         id: req.id,
         version: PIPELINE_VERSION,
         state: "queued",
-        input: { name: req.inputKey, size: req.size, hash: req.hash },
+        input,
         options: req.options,
         created: now,
         updated: now,
@@ -283,7 +292,7 @@ export class JobObject extends DurableObject<Env> {
       this.putJob({ ...rec, state: "queued", updated: now });
     }
     await this.ctx.storage.setAlarm(Date.now());
-    return "queued";
+    return { started: true, state: "queued" };
   }
 
   override async alarm(): Promise<void> {
@@ -325,20 +334,20 @@ export class JobObject extends DurableObject<Env> {
       });
     };
     try {
+      const name = inputNameOf(req.inputKey);
       const bytes = await objects.get(req.inputKey);
-      if (!bytes) {
-        fail(
-          Object.assign(new Error(`${req.inputKey}: no such object`), {
-            name: "InputError",
-          }),
+      if (!bytes) throw new InputError(name, "no such object in the bucket");
+      if (await sha256Hex(bytes) !== req.hash) {
+        throw new InputError(
+          name,
+          "was replaced in the bucket after the job started (a new upload starts a new job)",
         );
-        return;
       }
       await register({
-        input: { name: req.inputKey, bytes },
+        input: { name, bytes },
         options: req.options,
         outputs: objects,
-        outputPrefix: `outputs/${req.id}/`,
+        outputPrefix: outputPrefix(req.id),
         maxSlabBytes: WORKERS_MAX_SLAB_BYTES,
         force: req.force === true,
       }, {

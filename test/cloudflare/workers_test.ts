@@ -37,6 +37,7 @@ interface Status {
   error?: { message: string; kind: string };
   version: string;
   updated: string;
+  input: { key: string; name: string; size: number };
 }
 
 async function api(dev: WranglerDev, method: string, path: string, body?: BodyInit) {
@@ -130,7 +131,6 @@ Deno.test({
 
       const put = await api(dev, "PUT", "/v1/inbox/run_bold.nii.gz", bytes);
       assertEquals(put.status, 202, JSON.stringify(put.json));
-      assertEquals(put.json.key, "inbox/run_bold.nii.gz");
       // the notification R2 would put on the inbox queue for that upload
       const event = {
         account: "local",
@@ -164,6 +164,11 @@ Deno.test({
       assertEquals(s.state, "done", JSON.stringify(s));
       assertEquals(s.progress.done, 20);
       assertEquals(s.progress.total, 20);
+      assertEquals(s.input, {
+        key: "inbox/run_bold.nii.gz",
+        name: "run_bold.nii.gz",
+        size: bytes.length,
+      });
       const got = await cli;
       assertEquals(got.code, 0, got.stderr);
       const local = (name: string) => Deno.readFile(`${dir}/cli/${name}`);
@@ -223,13 +228,14 @@ Deno.test({
       let line: RegExpMatchArray | null = null;
       for (let i = 0; i < 50 && !line; i++) {
         // the handler's log line reaches wrangler's stdout a moment after the response
-        line = dev.log().match(/reprocessing (\d+) job\(s\) (\[.*\])/);
+        line = dev.log().match(/realign: reprocess (\{.*\})/);
         if (!line) await new Promise((r) => setTimeout(r, 100));
       }
-      assert(line, `no reprocessing line in the log:\n${dev.log().slice(-2000)}`);
-      const acted = (JSON.parse(line[2]!) as { job: string; reason: string }[])
-        .map((r) => `${r.job}:${r.reason}`).sort();
-      assertEquals(acted, [`${ids.old}:old-version`, `${ids.crashed}:failed`].sort());
+      assert(line, `no reprocess line in the log:\n${dev.log().slice(-2000)}`);
+      const report = JSON.parse(line[1]!) as { rerun: string[]; skipped: string[]; errors: [] };
+      assertEquals(report.rerun.sort(), [ids.old!, ids.crashed!].sort(), "rerun");
+      assertEquals(report.skipped.sort(), [ids.done!, ids.bad!].sort(), "left alone");
+      assertEquals(report.errors, []);
       const old = await waitFor(dev, ids.old!, ["done", "failed"]);
       assertEquals(old.state, "done");
       assertEquals(old.version, PIPELINE_VERSION, "rerun by this pipeline version");
