@@ -108,6 +108,25 @@ function editRecord(persist: string, id: string, patch: Record<string, unknown>)
   throw new Error(`no Durable Object holds job ${id}`);
 }
 
+/** Sizes of the parts the local R2 stored for `key` (its persisted SQLite; wrangler stopped). */
+function multipartParts(persist: string, key: string): number[] {
+  const dir = `${persist}/v3/r2/miniflare-R2BucketObject`;
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.name.endsWith(".sqlite") || e.name === "metadata.sqlite") continue;
+    const db = new DatabaseSync(`${dir}/${e.name}`);
+    try {
+      const rows = db.prepare(
+        `SELECT p.size AS size FROM _mf_multipart_parts p JOIN _mf_multipart_uploads u
+         ON p.upload_id = u.upload_id WHERE u.key = ? AND u.state = 1 ORDER BY p.part_number`,
+      ).all(key) as { size: number }[];
+      if (rows.length > 0) return rows.map((r) => r.size);
+    } finally {
+      db.close();
+    }
+  }
+  return [];
+}
+
 Deno.test({
   name: "Workers in workerd: upload + R2 event run a job like the CLI; cron reprocesses",
   ignore: !installed,
@@ -202,6 +221,30 @@ Deno.test({
       );
     });
 
+    await t.step("a 17.5 MiB upload is stored by R2 multipart and comes back whole", async () => {
+      // three parts: 8 MiB, 8 MiB, 1.5 MiB (R2: all parts but the last the same size, ≥ 5 MiB)
+      const big = new Uint8Array(17.5 * 1024 * 1024);
+      let x = 0x9e3779b9;
+      for (let i = 0; i < big.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        big[i] = x & 0xff;
+      }
+      const put = await api(dev, "PUT", "/v1/inbox/junk.nii", big);
+      assertEquals(put.status, 202, JSON.stringify(put.json));
+      ids.junk = put.json.job;
+      const back = await download(dev, "inbox/junk.nii");
+      assertEquals(back.length, big.length, "size");
+      let same = true;
+      for (let i = 0; i < big.length && same; i++) same = back[i] === big[i];
+      assert(same, "the bytes read back are the bytes uploaded");
+      const s = await waitFor(dev, ids.junk!, ["done", "failed"]);
+      assertEquals(s.state, "failed");
+      assertEquals(s.error?.kind, "input", "not a NIfTI file: the user's problem");
+      assert(/^junk\.nii: /.test(s.error?.message ?? ""), s.error?.message);
+    });
+
     await t.step("cron: old-version and internally failed jobs rerun, others stay", async () => {
       for (const k of ["old", "crashed"]) {
         assertEquals((await waitFor(dev, ids[k]!, ["done"])).state, "done");
@@ -211,6 +254,9 @@ Deno.test({
       assert(/--ref/.test(bad.error?.message ?? ""), bad.error?.message);
       const before = (await waitFor(dev, ids.done!, ["done"])).updated;
       await dev.stop();
+      const parts = multipartParts(persist, "inbox/junk.nii");
+      const MiB = 1024 * 1024;
+      assertEquals(parts, [8 * MiB, 8 * MiB, 1.5 * MiB], "equal parts, a shorter last one");
       editRecord(persist, ids.old!, { version: "0.1.0" });
       editRecord(persist, ids.crashed!, {
         state: "failed",
@@ -234,7 +280,7 @@ Deno.test({
       assert(line, `no reprocess line in the log:\n${dev.log().slice(-2000)}`);
       const report = JSON.parse(line[1]!) as { rerun: string[]; skipped: string[]; errors: [] };
       assertEquals(report.rerun.sort(), [ids.old!, ids.crashed!].sort(), "rerun");
-      assertEquals(report.skipped.sort(), [ids.done!, ids.bad!].sort(), "left alone");
+      assertEquals(report.skipped.sort(), [ids.done!, ids.bad!, ids.junk!].sort(), "left alone");
       assertEquals(report.errors, []);
       const old = await waitFor(dev, ids.old!, ["done", "failed"]);
       assertEquals(old.state, "done");
