@@ -32,6 +32,8 @@ export interface WranglerOptions {
   testScheduled?: boolean;
   /** Pass wrangler's output through to this process instead of capturing it. */
   inherit?: boolean;
+  /** Worker vars to override (`--var NAME:value`), e.g. `WATCHDOG_SECONDS`. */
+  vars?: Record<string, string>;
   /** Give up if the Worker does not answer within this many ms. */
   readyMs?: number;
 }
@@ -68,6 +70,7 @@ export async function startWrangler(o: WranglerOptions): Promise<WranglerDev> {
     "--log-level",
     "log",
     ...(o.testScheduled ? ["--test-scheduled"] : []),
+    ...Object.entries(o.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = new Deno.Command("setsid", {
     args,

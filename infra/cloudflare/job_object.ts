@@ -8,7 +8,7 @@
  * Orchestration: `start()` stores the request and sets an alarm; `alarm()`
  * runs `register()` (a linear async flow that awaits each fan-out by polling
  * this object's task results, see `queue_invoker.ts`). Before it starts, the
- * alarm re-arms itself {@link WATCHDOG_MS} ahead: if the isolate is evicted
+ * alarm re-arms itself `WATCHDOG_SECONDS` (a var, default {@link WATCHDOG_MS}) ahead: if the isolate is evicted
  * mid-job, that alarm re-enters `register()`, which resumes (finished ranges
  * are skipped; parameters and slabs already stored are kept). A finished
  * run deletes the watchdog.
@@ -39,8 +39,13 @@ import { DoJobStore } from "./do_job_store.ts";
 import { QueueInvoker } from "./queue_invoker.ts";
 import { R2ObjectStore } from "./r2_object_store.ts";
 
-/** Delay before the watchdog alarm re-enters an evicted run. */
+/** Delay before the watchdog alarm re-enters an evicted run, unless `WATCHDOG_SECONDS` says. */
 export const WATCHDOG_MS = 2 * 60 * 1000;
+
+function watchdogMs(env: Env): number {
+  const s = Number(env.WATCHDOG_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : WATCHDOG_MS;
+}
 /** Largest slab a function holds on Workers (an isolate has 128 MB). */
 export const WORKERS_MAX_SLAB_BYTES = 32 * 1024 * 1024;
 /** Slab tasks in flight per job (the range plan has at least this many ranges). */
@@ -298,7 +303,7 @@ export class JobObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const row = this.#sql.exec<{ body: string }>("SELECT body FROM request").toArray()[0];
     if (!row) return;
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    await this.ctx.storage.setAlarm(Date.now() + watchdogMs(this.env));
     if (this.#running) return; // this isolate still runs it; the watchdog stays armed
     const state = this.getJob()?.state;
     if (state === "done" || state === "failed") {

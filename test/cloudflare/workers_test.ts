@@ -19,7 +19,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { ROOT, runCli, SAMPLE, tempDir } from "../helpers/cli.ts";
-import { readNifti } from "../../shared/nifti/read.ts";
+import { encodeNifti, readNifti } from "../../shared/nifti/read.ts";
 import { PIPELINE_VERSION } from "../../shared/job.ts";
 import { freePort, startWrangler, type WranglerDev } from "../../infra/cloudflare/dev.ts";
 
@@ -267,6 +267,7 @@ Deno.test({
         persistTo: persist,
         token: TOKEN,
         testScheduled: true,
+        vars: { WATCHDOG_SECONDS: "2" },
       });
       assertEquals((await api(dev, "GET", `/v1/jobs/${ids.old}`)).json.version, "0.1.0");
       const cron = await fetch(`${dev.url}/__scheduled`);
@@ -292,6 +293,62 @@ Deno.test({
       assertEquals(done.updated, before, "a finished current job is not touched");
       const still = await waitFor(dev, ids.bad!, ["failed"]);
       assertEquals(still.updated, bad.updated, "an input failure is not retried");
+    });
+
+    await t.step("a job whose isolate dies mid-run is resumed by its watchdog alarm", async () => {
+      // 40 frames: the two frames of a real 128×96×24 run, alternating (frame 2k is frame 0)
+      const src = await readNifti(
+        await Deno.readFile(`${ROOT}/test/data/real_fmri_128x96x24x2.nii.gz`),
+        "src",
+      );
+      const n3 = src.data.length / 2, nt = 40;
+      const data = new Float32Array(n3 * nt);
+      for (let f = 0; f < nt; f++) {
+        data.set(src.data.subarray((f % 2) * n3, (f % 2 + 1) * n3), f * n3);
+      }
+      const dims = [...src.header.dims];
+      dims[4] = nt;
+      const long = (await encodeNifti(src.header, data, { dims }, true)).slice();
+      const put = await api(dev, "PUT", "/v1/inbox/long_bold.nii.gz", long);
+      assertEquals(put.status, 202, JSON.stringify(put.json));
+      const id = put.json.job as string;
+      let at: Status | null = null;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const s = (await api(dev, "GET", `/v1/jobs/${id}`)).json as Status;
+        if (s.state !== "running" && s.state !== "queued") {
+          throw new Error(`job ended early: ${JSON.stringify(s)}`);
+        }
+        if (s.progress.phase === "reslice" && s.progress.done >= 5) {
+          at = s;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert(at, "the job reached its reslice phase");
+      await dev.stop(); // workerd goes down mid-reslice: the isolate running register() is gone
+      dev = await startWrangler({
+        port: freePort(),
+        persistTo: persist,
+        token: TOKEN,
+        vars: { WATCHDOG_SECONDS: "2" },
+      });
+      const s = await waitFor(dev, id, ["done", "failed"]);
+      assertEquals(s.state, "done", JSON.stringify(s));
+      const ran = dev.log().match(/QUEUE realign-tasks /g)?.length ?? 0;
+      console.log(
+        `killed at ${at.progress.phase} ${at.progress.done}/${at.progress.total}; ` +
+          `after the restart ${ran} slab task(s) ran (a whole job: 16)`,
+      );
+      // 8 ranges (WORKERS_CONCURRENCY) per phase: finished estimation is not redone, and
+      // reslice ranges finished before the kill are skipped
+      assert(ran >= 1 && ran <= 8, `${ran} slab tasks ran after the restart`);
+      const rp = numbers(new TextDecoder().decode(await download(dev, s.outputs.rp!)));
+      assertEquals(rp.length, nt);
+      for (let f = 2; f < nt; f++) {
+        const d = maxAbsDiff([rp[f]!], [rp[f % 2]!]);
+        assert(d <= 1e-6, `frame ${f} repeats frame ${f % 2} but its parameters differ by ${d}`);
+      }
     });
   } finally {
     await dev.stop();
