@@ -7,12 +7,21 @@
  *    deliver (`POST /v1/events/r2`) run the job through the task queue; its
  *    outputs match the local CLI's on the same input (parameters within
  *    1e-4 mm / rad, images within 1e-4 relative).
- * 2. The cron handler (`GET /__scheduled`) reprocesses a job made by an older
- *    pipeline version and a job that failed internally, and leaves a finished
- *    current job and a job that failed on its input alone. The old version and
- *    the internal failure are written into the persisted Durable Object
+ * 2. A task that fails on its input (a blank frame) fails the job at once,
+ *    with the frame and the range, without retries.
+ * 3. A 17.5 MiB upload is stored by R2 multipart in equal 8 MiB parts and a
+ *    shorter last one (read from the persisted local R2), and reads back whole.
+ * 4. The cron handler (`GET /__scheduled`) reprocesses a job made by an older
+ *    pipeline version and a job that failed internally, and leaves finished
+ *    current jobs and jobs that failed on their input alone. The old version
+ *    and the internal failure are written into the persisted Durable Object
  *    SQLite while wrangler is stopped (the only way to age a job here);
  *    everything else is real.
+ * 5. workerd is killed in the middle of a job's reslice phase; after a restart
+ *    the job's watchdog alarm resumes it: estimation is not redone, finished
+ *    reslice ranges are skipped, and the outputs are right (the run repeats two
+ *    frames, so every even frame's parameters equal frame 0's, every odd frame's
+ *    frame 1's).
  *
  * Skipped (with a message) when `npm ci --prefix infra/cloudflare` has not run.
  */
@@ -34,7 +43,7 @@ interface Status {
   state: string;
   progress: { phase: string; done: number; total: number };
   outputs: Record<string, string>;
-  error?: { message: string; kind: string };
+  error?: { message: string; kind: string; range?: string };
   version: string;
   updated: string;
   input: { key: string; name: string; size: number };
@@ -177,7 +186,15 @@ Deno.test({
         assertEquals(r.status, 202, JSON.stringify(r.json));
         ids[name!] = r.json.job;
       }
-      assertEquals(new Set(Object.values(ids)).size, 4, "four distinct jobs");
+      // frame 7 blank: its estimate task fails with a RegistrationError (the user's problem)
+      const sample = await readNifti(bytes, "sample");
+      const n3 = sample.data.length / 20;
+      sample.data.fill(0, 7 * n3, 8 * n3);
+      const blank = (await encodeNifti(sample.header, sample.data, {}, true)).slice();
+      const b = await api(dev, "PUT", "/v1/inbox/blank_bold.nii.gz", blank);
+      assertEquals(b.status, 202, JSON.stringify(b.json));
+      ids.blank = b.json.job;
+      assertEquals(new Set(Object.values(ids)).size, 5, "five distinct jobs");
 
       const s = await waitFor(dev, ids.done, ["done", "failed"]);
       assertEquals(s.state, "done", JSON.stringify(s));
@@ -219,6 +236,15 @@ Deno.test({
         `workers vs CLI: rp ${dRp.toExponential(2)}, xfm ${dXfm.toExponential(2)}, ` +
           `image ${dImg.toExponential(2)}, mean ${dMean.toExponential(2)} (relative)`,
       );
+    });
+
+    await t.step("a task's input error fails the job at once, naming frame and range", async () => {
+      const s = await waitFor(dev, ids.blank!, ["done", "failed"]);
+      assertEquals(s.state, "failed");
+      assertEquals(s.error?.kind, "input");
+      assert(/frame 7\b.*blank/.test(s.error?.message ?? ""), s.error?.message);
+      const range = /^(\d+)-(\d+)$/.exec(s.error?.range ?? "");
+      assert(range && Number(range[1]) <= 7 && 7 < Number(range[2]), `range ${s.error?.range}`);
     });
 
     await t.step("a 17.5 MiB upload is stored by R2 multipart and comes back whole", async () => {
@@ -281,7 +307,11 @@ Deno.test({
       assert(line, `no reprocess line in the log:\n${dev.log().slice(-2000)}`);
       const report = JSON.parse(line[1]!) as { rerun: string[]; skipped: string[]; errors: [] };
       assertEquals(report.rerun.sort(), [ids.old!, ids.crashed!].sort(), "rerun");
-      assertEquals(report.skipped.sort(), [ids.done!, ids.bad!, ids.junk!].sort(), "left alone");
+      assertEquals(
+        report.skipped.sort(),
+        [ids.done!, ids.bad!, ids.junk!, ids.blank!].sort(),
+        "left alone",
+      );
       assertEquals(report.errors, []);
       const old = await waitFor(dev, ids.old!, ["done", "failed"]);
       assertEquals(old.state, "done");
