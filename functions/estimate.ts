@@ -33,9 +33,11 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const model = prepareReference(ref, [nx, ny, nz], run.affine, {
     fwhm: task.options.fwhm,
     sep: task.options.sep,
+    quality: task.options.quality,
     degree: task.options.interpEstimate,
   });
   const scratch = createEstimateScratch(model);
+  const tSetup = performance.now();
   const frame = new Float32Array(n3);
   const self = selfFrame(task);
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
@@ -54,5 +56,13 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   await batch.flush();
   const t2 = performance.now();
   const writeMs = batch.flushMs;
-  return { fn: "estimate", start, end, readMs: t1 - t0, computeMs: t2 - t1 - writeMs, writeMs };
+  return {
+    fn: "estimate",
+    start,
+    end,
+    readMs: t1 - t0,
+    setupMs: tSetup - t1,
+    computeMs: t2 - tSetup - writeMs,
+    writeMs,
+  };
 }

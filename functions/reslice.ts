@@ -1,7 +1,8 @@
 /**
  * The reslice function: resample frames `start..end` onto the first frame's
  * grid, encode them in the output datatype (deflated with a sync flush for a
- * gzip output) and store the slab, with partial sums for the mean image.
+ * gzip output) and store the slab, with partial sums for the mean image and
+ * the report's part (raw-frame sums, carpet rows).
  *
  * Per frame the correction M(t) is made relative to the first frame and
  * inverted once, outside the voxel loop: the voxel-to-voxel matrix is
@@ -14,6 +15,7 @@ import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
 import { zeroNonFinite } from "../shared/finite.ts";
 import { decodeFrameInto } from "../shared/run_frames.ts";
 import { SlabStats } from "../shared/slab_stats.ts";
+import { ReportPart } from "../shared/report/report_part.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { bsplineCoefficients } from "../shared/interp/bspline_prefilter.ts";
@@ -56,6 +58,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const frameOut = new Float32Array(n3);
   const covered = new Uint8Array(n3);
   const stats = new SlabStats(n3, end - start, brain);
+  const report = task.reportKey && brain ? new ReportPart(brain, end - start) : null;
   const degree = task.options.interpReslice;
   const coef = degree > 1 ? new Float32Array(n3) : null;
   const obpv = encoding.bytesPerVoxel;
@@ -98,6 +101,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     }
     resampleFrame(t, p);
     stats.add(frameOut, covered, t - start);
+    report?.add(frameIn, frameOut, t - start); // frameIn: frame t as read
     if (out) {
       const o = (t - start) * n3 * obpv;
       encodeVoxels(
@@ -134,6 +138,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     }
   }
   await ports.objects.put(task.sumKey, stats.bytes());
+  if (report && task.reportKey) await ports.objects.put(task.reportKey, report.bytes());
   await batch.flush();
   const t3 = performance.now();
   result.computeMs = t2 - t1 - batch.flushMs + deflateMs;

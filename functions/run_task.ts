@@ -19,6 +19,7 @@ export function phaseOf(task: Task): Phase {
 
 /** Run `task` with `ports`; resolves with the function's small result once it is stored. */
 export async function runTask(task: Task, ports: FunctionPorts): Promise<TaskResult> {
+  const startedAt = performance.timeOrigin + performance.now();
   let result: TaskResult;
   switch (task.fn) {
     case "estimate":
@@ -30,6 +31,7 @@ export async function runTask(task: Task, ports: FunctionPorts): Promise<TaskRes
     default:
       throw new TypeError(`Cannot run task: unknown function "${(task as { fn: string }).fn}"`);
   }
+  result = { ...result, startedAt };
   await ports.jobs.putTaskResult(task.job, phaseOf(task), result);
   return result;
 }

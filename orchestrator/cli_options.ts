@@ -33,6 +33,7 @@ export const OPTION_SPEC = {
   "interp-reslice": { type: "string" },
   fwhm: { type: "string" },
   sep: { type: "string" },
+  quality: { type: "string" },
   mask: { type: "boolean" },
   "no-mask": { type: "boolean" },
   dtype: { type: "string" },
@@ -73,6 +74,8 @@ Options:
   --interp-reslice N   degree for reslicing only (default 4)
   --fwhm MM            Gaussian smoothing before estimation (default 5)
   --sep MM             distance between estimation sample points (default 4)
+  --quality Q          keep the most informative sample points, down to this
+                       share of their information, as SPM (0-1, default 0.9)
   --mask, --no-mask    zero voxels some frame does not cover (default on)
   --dtype same|float32 output datatype: the input's (default) or float32
   --compress, --no-compress
@@ -140,6 +143,8 @@ export function cliOptions(raw: Raw, positionals: string[], cores: number): CliO
   job.fwhm = num(raw, "fwhm", (n) => n >= 0 && n <= 50, "a width in mm from 0 to 50") ?? job.fwhm;
   job.sep = num(raw, "sep", (n) => n > 0 && n <= 50, "a distance in mm above 0, at most 50") ??
     job.sep;
+  job.quality = num(raw, "quality", (n) => n > 0 && n <= 1, "a number above 0, at most 1") ??
+    job.quality;
   if (raw["no-mask"]) job.mask = false;
   if (raw.mask) job.mask = true;
   if (raw.dtype !== undefined) {

@@ -56,7 +56,15 @@ export async function fanOut(ctx: FanOutContext, tasks: Task[]): Promise<TaskRes
   const runOne = async (t: Task): Promise<TaskResult> => {
     for (let attempt = 1;; attempt++) {
       try {
-        return await ctx.invoker.invoke(t);
+        const sent = performance.timeOrigin + performance.now();
+        const r = await ctx.invoker.invoke(t);
+        const back = performance.timeOrigin + performance.now();
+        // Queueing delay and round trip, for --profile (the function stamps its start).
+        return {
+          ...r,
+          queueMs: r.startedAt !== undefined ? Math.max(0, r.startedAt - sent) : 0,
+          totalMs: back - sent,
+        };
       } catch (e) {
         if (isInputError(e) || attempt >= attempts) throw new TaskFailure(`${t.start}-${t.end}`, e);
         await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));

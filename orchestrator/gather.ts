@@ -2,7 +2,9 @@
  * Gather: the orchestrator alone turns the functions' results into the
  * outputs. The realigned image is byte streaming (a header, then the slabs in
  * frame order; for gzip, the slabs' deflate data inside one gzip member); the
- * mean comes from per-slab partial sums; motion files from the parameters.
+ * mean comes from per-slab partial sums; motion files from the parameters;
+ * the plot and the report from those and the slabs' report parts
+ * (`run_report.ts`).
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { crc32 } from "../shared/crc32.ts";
 import { assembleGzip } from "../shared/gzip_assemble.ts";
 import type {
   FrameRange,
+  JobOptions,
   OutputEncoding,
   OutputKind,
   RunLayout,
@@ -19,7 +22,6 @@ import { framewiseDisplacement, rmsDeviation } from "../shared/motion/framewise_
 import { combineStats, type RunStats } from "../shared/slab_stats.ts";
 import { motionTsv, rpText, xfmTsv } from "../shared/motion/motion_files.ts";
 import { forwardTransforms, motionParameters } from "../shared/motion/parameters.ts";
-import { motionPlotSvg } from "../shared/motion/plot_svg.ts";
 import type { NiftiHeader } from "../shared/nifti/header.ts";
 import { trSeconds } from "../shared/nifti/header.ts";
 import { encodeNifti } from "../shared/nifti/read.ts";
@@ -27,6 +29,8 @@ import { encodeNifti1Header } from "../shared/nifti/write_header.ts";
 import type { Mat4 } from "../shared/rigid.ts";
 import type { Compression } from "../shared/ports/compression.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
+import type { Rasterizer } from "../shared/ports/rasterizer.ts";
+import { writeReport } from "./run_report.ts";
 import { jobKeys } from "./stage.ts";
 
 export interface GatherInput {
@@ -42,12 +46,16 @@ export interface GatherInput {
   /** Output file names by kind. */
   names: Record<OutputKind, string>;
   title: string;
+  /** The job's options, as the report states them. */
+  options: JobOptions;
 }
 
 export interface GatherPorts {
   objects: ObjectStore;
   outputs: ObjectStore;
   compression: Compression;
+  /** Draws `_motion.png` from the plot's SVG. */
+  rasterizer: Rasterizer;
 }
 
 /** A stream of the slabs' bytes in order, fetched one after another. */
@@ -180,9 +188,20 @@ export async function gather(
   );
   await ports.outputs.put(n.rp, enc.encode(rpText(params)));
   await ports.outputs.put(n.xfm, enc.encode(xfmTsv(transforms)));
-  await ports.outputs.put(
-    n.plot,
-    enc.encode(motionPlotSvg({ params, fd, tr: tr > 0 ? tr : null, title: inp.title })),
-  );
+  await writeReport({
+    id: inp.id,
+    layout: inp.layout,
+    ranges: inp.ranges,
+    options: inp.options,
+    title: inp.title,
+    tr: tr > 0 ? tr : null,
+    params,
+    fd,
+    outlier,
+    fdThreshold: FD_LIMIT,
+    stdDvarsThreshold: STD_DVARS_LIMIT,
+    stats,
+    names: n,
+  }, ports);
   return n;
 }

@@ -37,5 +37,7 @@ export function outputNames(stem: string, gzip: boolean): Record<OutputKind, str
     rp: `${stem}_rp.txt`,
     xfm: `${stem}_xfm.tsv`,
     plot: `${stem}_motion.svg`,
+    png: `${stem}_motion.png`,
+    report: `${stem}_report.html`,
   };
 }

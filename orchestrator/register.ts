@@ -21,6 +21,7 @@ import {
 import { fromRows12, identity4, invert4, type Mat4, mul4 } from "../shared/rigid.ts";
 import type { Compression } from "../shared/ports/compression.ts";
 import type { Invoker } from "../shared/ports/invoker.ts";
+import type { Rasterizer } from "../shared/ports/rasterizer.ts";
 import type { JobStore } from "../shared/ports/job_store.ts";
 import { deletePrefix, type ObjectStore } from "../shared/ports/object_store.ts";
 import { automask } from "../shared/report/automask.ts";
@@ -40,6 +41,8 @@ export interface OrchestratorPorts {
   jobs: JobStore;
   invoker: Invoker;
   compression: Compression;
+  /** Draws `_motion.png`. */
+  rasterizer: Rasterizer;
 }
 
 export interface RegisterRequest {
@@ -278,6 +281,7 @@ export async function register(
       slabKey: keys.slab(r.start, r.end),
       sumKey: keys.sums("mean", r.start, r.end),
       brainKey: keys.brain,
+      reportKey: keys.sums("report", r.start, r.end),
       encoding,
     }));
     const res = await fanOut({ ...fanCtx, phase: "reslice" }, resliceTasks);
@@ -298,8 +302,14 @@ export async function register(
         corrections,
         names: outKeys,
         title: stemOf(name),
+        options,
       },
-      { objects: ports.objects, outputs: req.outputs, compression: ports.compression },
+      {
+        objects: ports.objects,
+        outputs: req.outputs,
+        compression: ports.compression,
+        rasterizer: ports.rasterizer,
+      },
     );
     lap("gather");
     await save({ state: "done", phase: "gather", outputs: written, timings });

@@ -7,7 +7,7 @@
  */
 
 /** Version of the pipeline; part of every job id, so a change reprocesses. */
-export const PIPELINE_VERSION = "0.2.0";
+export const PIPELINE_VERSION = "0.3.0";
 
 /** Registration target: the first frame, the mean (two passes) or a 0-based frame. */
 export type RefChoice = "first" | "mean" | number;
@@ -23,6 +23,8 @@ export interface JobOptions {
   fwhm: number;
   /** Sampling distance of the estimation points, in mm. */
   sep: number;
+  /** SPM's `quality`: keep the most informative points down to this share of the information (0–1]. */
+  quality: number;
   /** Zero voxels that some frame does not cover. */
   mask: boolean;
   /** Output datatype: the input's (rescaled so nothing clips) or float32. */
@@ -37,6 +39,7 @@ export const DEFAULT_OPTIONS: JobOptions = {
   interpReslice: 4,
   fwhm: 5,
   sep: 4,
+  quality: 0.9,
   mask: true,
   dtype: "same",
   compress: null,
@@ -126,6 +129,8 @@ export interface ResliceTask extends TaskBase {
   sumKey: string;
   /** Object key of the brain mask (Uint8, one frame) for DVARS; `null` to skip DVARS. */
   brainKey: string | null;
+  /** Where to write the report part (`shared/report/report_part.ts`); `null` to skip it. */
+  reportKey?: string | null;
   encoding: OutputEncoding;
 }
 
@@ -140,10 +145,16 @@ export interface TaskResult {
   crc32?: number;
   rawLength?: number;
   deflatedLength?: number;
-  /** Timings in ms, for `--profile`. */
+  /** Timings in ms, for `--profile`: reading, per-invocation setup, per-frame work, writing. */
   readMs: number;
+  setupMs?: number;
   computeMs: number;
   writeMs: number;
+  /** When the function started (ms since the epoch), for the queueing delay. */
+  startedAt?: number;
+  /** Added by the orchestrator: dispatch to start, and dispatch to result (ms). */
+  queueMs?: number;
+  totalMs?: number;
 }
 
 /** Parameters of one frame, as a function writes them to the job store. */
@@ -163,7 +174,15 @@ export interface JobError {
 }
 
 /** Output names a finished job records (keys or paths). */
-export type OutputKind = "realigned" | "mean" | "motion" | "rp" | "xfm" | "plot";
+export type OutputKind =
+  | "realigned"
+  | "mean"
+  | "motion"
+  | "rp"
+  | "xfm"
+  | "plot"
+  | "png"
+  | "report";
 
 export interface JobRecord {
   id: string;

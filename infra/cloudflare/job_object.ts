@@ -38,6 +38,7 @@ import { zlibCompression } from "../deno/zlib_compression.ts";
 import { DoJobStore } from "./do_job_store.ts";
 import { QueueInvoker } from "./queue_invoker.ts";
 import { R2ObjectStore } from "./r2_object_store.ts";
+import { workersRasterizer } from "./resvg_rasterizer.ts";
 
 /** Delay before the watchdog alarm re-enters an evicted run, unless `WATCHDOG_SECONDS` says. */
 export const WATCHDOG_MS = 2 * 60 * 1000;
@@ -360,6 +361,7 @@ export class JobObject extends DurableObject<Env> {
         jobs,
         invoker: new QueueInvoker(this.env.TASKS, jobs, WORKERS_CONCURRENCY),
         compression: zlibCompression,
+        rasterizer: workersRasterizer,
       });
       if (req.force) {
         this.#sql.exec(

@@ -14,6 +14,7 @@ import { KvJobStore } from "./kv_job_store.ts";
 import { LocalFolderStore } from "./local_object_store.ts";
 import { WorkerPoolInvoker } from "./worker_pool_invoker.ts";
 import { zlibCompression } from "./zlib_compression.ts";
+import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { absolutePath, dirnameOf } from "./paths.ts";
 
 async function readInput(path: string, shown: string): Promise<Uint8Array> {
@@ -76,6 +77,7 @@ async function main(args: string[]): Promise<number> {
       jobs,
       invoker,
       compression: zlibCompression,
+      rasterizer: resvgRasterizer,
     });
     if (showProgress) Deno.stderr.writeSync(enc.encode("\n"));
     const outputs = Object.fromEntries(

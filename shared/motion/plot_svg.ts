@@ -2,7 +2,9 @@
  * The motion plot: one self-contained SVG (no external fonts, styles or
  * scripts) with three stacked panels sharing the frame axis — translations
  * (mm), rotations (degrees) and framewise displacement (mm) with its
- * threshold dashed and the frames above it marked.
+ * threshold dashed and the frames above it marked; with `dvars`, a fourth
+ * panel of DVARS. Frames listed in `outliers` are shaded across every panel
+ * (`<rect class="outlier">`).
  *
  * Each data series is a `<polyline class="series <name>">` (`trans_x`,
  * `trans_y`, `trans_z`, `rot_x`, `rot_y`, `rot_z`, `framewise_displacement`);
@@ -26,6 +28,10 @@ export interface MotionPlotInput {
   title: string;
   /** FD above this (mm) is marked; default 0.5. */
   fdThreshold?: number;
+  /** DVARS per frame (intensity units, first 0): drawn as a fourth panel when given. */
+  dvars?: ArrayLike<number>;
+  /** Frames flagged as motion outliers (from 0), shaded in every panel. */
+  outliers?: readonly number[];
 }
 
 const W = 860;
@@ -159,6 +165,12 @@ function checkInput(input: MotionPlotInput): void {
   if (tr !== null && !(Number.isFinite(tr) && tr > 0)) {
     throw new RangeError(`Cannot plot motion: tr must be positive or null, current value is ${tr}`);
   }
+  if (input.dvars !== undefined && input.dvars.length !== params.length) {
+    throw new RangeError(
+      `Cannot plot motion: dvars must have one value per frame (${params.length}), ` +
+        `current value is ${input.dvars.length}`,
+    );
+  }
   if (!(Number.isFinite(threshold) && threshold > 0)) {
     throw new RangeError(
       `Cannot plot motion: fdThreshold must be positive, current value is ${threshold}`,
@@ -204,7 +216,8 @@ export function motionPlotSvg(input: MotionPlotInput): string {
   const fdv = Float64Array.from(fd as ArrayLike<number>);
 
   const parts: string[] = [];
-  const bottom = TOP + 3 * PANEL_H + 2 * GAP;
+  const panels = input.dvars !== undefined ? 4 : 3;
+  const bottom = TOP + panels * PANEL_H + (panels - 1) * GAP;
   const height = bottom + (tr === null ? 44 : 60);
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" ` +
@@ -305,6 +318,31 @@ export function motionPlotSvg(input: MotionPlotInput): string {
   const fdPanel = drawPanel(2, "FD (mm)", [
     { name: "framewise_displacement", label: "FD", color: FD_COLOR, values: fdv },
   ], [0, threshold * 1.2]);
+  if (input.dvars !== undefined) {
+    drawPanel(3, "DVARS", [
+      {
+        name: "dvars",
+        label: "DVARS",
+        color: FD_COLOR,
+        values: Float64Array.from(input.dvars as ArrayLike<number>),
+      },
+    ], [0]);
+  }
+  // Outlier frames: a light band, one frame wide, across every panel.
+  const band = Math.max(1, PLOT_W / xMax);
+  const shaded = (input.outliers ?? []).filter((t) => Number.isInteger(t) && t >= 0 && t < n);
+  const bands: string[] = [];
+  for (const t of shaded) {
+    const x = Math.max(LEFT, xOf(t) - band / 2);
+    const w = Math.min(LEFT + PLOT_W, xOf(t) + band / 2) - x;
+    for (let i = 0; i < panels; i++) {
+      bands.push(
+        `<rect class="outlier" x="${px(x)}" y="${TOP + i * (PANEL_H + GAP)}" width="${px(w)}" ` +
+          `height="${PANEL_H}" fill="${SPIKE_COLOR}" fill-opacity="0.12"/>`,
+      );
+    }
+  }
+  parts.push(`<g class="outliers" data-count="${shaded.length}">${bands.join("")}</g>`);
 
   // Threshold and the frames above it, in the FD panel.
   const ty = px(yOf(fdPanel, threshold));

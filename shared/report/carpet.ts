@@ -73,21 +73,36 @@ export function carpetPlot(
       `Cannot draw a carpet plot: the mask must hold ${n3} values, current value is ${mask.length}`,
     );
   }
-  const maxRows = opts.maxRows ?? 600;
+  const voxels = carpetVoxels(mask, opts.maxRows ?? 600);
+  const rows = voxels.length;
+  // Gather each row's series, frames contiguous: series[row * nt + t].
+  const series = new Float32Array(rows * nt);
+  for (let row = 0; row < rows; row++) {
+    const v = voxels[row]!;
+    for (let t = 0, at = v, o = row * nt; t < nt; t++, at += n3) series[o + t] = run[at]!;
+  }
+  return { ...carpetImage(series, rows, nt, opts), voxels };
+}
+
+/**
+ * The voxels a carpet plot draws: the non-zero voxels of `mask` in NIfTI
+ * order, sampled evenly down to at most `maxRows` (row r takes the mask voxel
+ * of rank floor((r + 0.5) · count / rows)). Deterministic, so that functions
+ * can sample their frames' rows and the orchestrator put them side by side.
+ */
+export function carpetVoxels(mask: Uint8Array, maxRows = 600): Int32Array {
   if (!(Number.isInteger(maxRows) && maxRows > 0)) {
     throw new RangeError(
       `Cannot draw a carpet plot: maxRows must be a positive integer, current value is ${maxRows}`,
     );
   }
-  const detrend = opts.detrend ?? true;
-
+  const n3 = mask.length;
   let count = 0;
   for (let i = 0; i < n3; i++) if (mask[i] !== 0) count++;
   if (count === 0) {
     throw new RangeError("Cannot draw a carpet plot: the mask is empty, current value is 0 voxels");
   }
   const rows = Math.min(count, maxRows);
-  // Row r takes the mask voxel of rank floor((r + 0.5) * count / rows).
   const voxels = new Int32Array(rows);
   let rank = 0, r = 0;
   let want = Math.floor((0.5 * count) / rows);
@@ -99,7 +114,27 @@ export function carpetPlot(
     }
     rank++;
   }
+  return voxels;
+}
 
+/**
+ * The carpet image of `rows` time series of `nt` frames each, frames
+ * contiguous (`series[row * nt + t]`): each row detrended (unless
+ * `detrend: false`), standardised, clipped to ±2 SD and drawn as grey.
+ */
+export function carpetImage(
+  series: Float32Array,
+  rows: number,
+  nt: number,
+  opts: CarpetOptions = {},
+): { width: number; height: number; pixels: Uint8Array } {
+  if (series.length !== rows * nt || !(rows > 0 && nt > 0)) {
+    throw new RangeError(
+      `Cannot draw a carpet plot: the series must hold rows*frames = ${rows * nt} values, ` +
+        `current value is ${series.length}`,
+    );
+  }
+  const detrend = opts.detrend ?? true;
   // Centred time t - tMean and its sum of squares, for the least-squares slope.
   const tMean = (nt - 1) / 2;
   let tss = 0;
@@ -109,13 +144,13 @@ export function carpetPlot(
   const resid = new Float64Array(nt);
   const half = 255 / (2 * CARPET_CLIP);
   for (let row = 0; row < rows; row++) {
-    const v = voxels[row]!;
+    const o = row * nt;
     let sum = 0;
-    for (let t = 0, at = v; t < nt; t++, at += n3) sum += run[at]!;
+    for (let t = 0; t < nt; t++) sum += series[o + t]!;
     const mean = sum / nt;
     let sxy = 0;
-    for (let t = 0, at = v; t < nt; t++, at += n3) {
-      const d = run[at]! - mean;
+    for (let t = 0; t < nt; t++) {
+      const d = series[o + t]! - mean;
       resid[t] = d;
       sxy += d * (t - tMean);
     }
@@ -129,13 +164,12 @@ export function carpetPlot(
     const sd = nt > 1 ? Math.sqrt(ss / (nt - 1)) : 0;
     // Below a relative 1e-6 of the mean the residual is rounding, not signal.
     const flat = !(sd > 1e-6 * Math.abs(mean)) || sd === 0;
-    const out = row * nt;
     for (let t = 0; t < nt; t++) {
       let z = flat ? 0 : resid[t]! / sd;
       if (z > CARPET_CLIP) z = CARPET_CLIP;
       else if (z < -CARPET_CLIP) z = -CARPET_CLIP;
-      pixels[out + t] = Math.round((z + CARPET_CLIP) * half);
+      pixels[o + t] = Math.round((z + CARPET_CLIP) * half);
     }
   }
-  return { width: nt, height: rows, pixels, voxels };
+  return { width: nt, height: rows, pixels };
 }

@@ -12,3 +12,5 @@ export * from "./carpet.ts";
 export * from "./mosaic.ts";
 export * from "./png.ts";
 export * from "./report_html.ts";
+export * from "./report_part.ts";
+export * from "./run_summary.ts";

@@ -161,10 +161,11 @@ td { font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 #motion-plot svg { display: block; width: 100%; max-width: 860px; height: auto; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; margin-bottom: 16px; }
 figure { margin: 0; }
-figure img { display: block; width: 100%; height: auto; background: #000; border-radius: 3px; }
+figure img { display: block; width: 100%; height: auto; background: #000; border-radius: 3px;
+  image-rendering: pixelated; }
 figcaption { margin-top: 4px; }
 .carpet-wrap { position: relative; }
-img#carpet { width: 100%; height: 360px; }
+img#carpet { width: 100%; height: 360px; image-rendering: pixelated; }
 .marks { position: relative; height: 8px; margin-bottom: 2px; }
 .marks span { position: absolute; top: 0; width: 2px; height: 8px; margin-left: -1px; background: var(--bad); }
 footer { margin-top: 36px; color: var(--muted); font-size: 12px; }

@@ -232,6 +232,15 @@ Deno.test({
       });
       const dMean = relativeDiff(mean.data, meanRef.data);
       assert(dMean <= 1e-4, `mean image differs by ${dMean} (relative)`);
+      // the PNG plot (resvg's wasm and the font bundled into the Worker) and the HTML report
+      const png = await download(dev, s.outputs.png!);
+      assertEquals([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "PNG signature");
+      assert(png.length > 5000, `a real plot, not an empty image: ${png.length} bytes`);
+      const pngRef = await local("run_motion.png");
+      assertEquals(png.length, pngRef.length, "the same PNG as the CLI's");
+      const html = dec.decode(await download(dev, s.outputs.report!));
+      assert(/^<!doctype html>/i.test(html), "an HTML report");
+      assert(html.includes("data:image/png;base64,"), "the report embeds its images");
       console.log(
         `workers vs CLI: rp ${dRp.toExponential(2)}, xfm ${dXfm.toExponential(2)}, ` +
           `image ${dImg.toExponential(2)}, mean ${dMean.toExponential(2)} (relative)`,

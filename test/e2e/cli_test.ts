@@ -7,14 +7,17 @@ import { filesIn, runCli, SAMPLE, tempDir } from "../helpers/cli.ts";
 import { readNifti } from "../../shared/nifti/read.ts";
 import { parseMotionTsv, parseRpText, parseXfmTsv } from "../../shared/motion/motion_files.ts";
 
-const OUTPUTS = [
-  "real_fmri_17x21x3x20_desc-mean_bold.nii.gz",
-  "real_fmri_17x21x3x20_desc-realigned_bold.nii.gz",
-  "real_fmri_17x21x3x20_motion.svg",
-  "real_fmri_17x21x3x20_motion.tsv",
-  "real_fmri_17x21x3x20_rp.txt",
-  "real_fmri_17x21x3x20_xfm.tsv",
-];
+const OUT = {
+  mean: "real_fmri_17x21x3x20_desc-mean_bold.nii.gz",
+  realigned: "real_fmri_17x21x3x20_desc-realigned_bold.nii.gz",
+  png: "real_fmri_17x21x3x20_motion.png",
+  plot: "real_fmri_17x21x3x20_motion.svg",
+  motion: "real_fmri_17x21x3x20_motion.tsv",
+  report: "real_fmri_17x21x3x20_report.html",
+  rp: "real_fmri_17x21x3x20_rp.txt",
+  xfm: "real_fmri_17x21x3x20_xfm.tsv",
+};
+const OUTPUTS = Object.values(OUT).sort();
 
 async function copySample(dir: string): Promise<string> {
   await Deno.copyFile(SAMPLE, `${dir}/real_fmri_17x21x3x20.nii.gz`);
@@ -33,19 +36,19 @@ Deno.test("register writes every output beside the input, relative to the caller
   assertEquals(files, OUTPUTS);
 
   const input = await readNifti(await Deno.readFile(SAMPLE), "sample");
-  const out = await readNifti(await Deno.readFile(`${dir}/${OUTPUTS[1]}`), "realigned");
+  const out = await readNifti(await Deno.readFile(`${dir}/${OUT.realigned}`), "realigned");
   assertEquals(out.header.dims.slice(0, 5), [4, 17, 21, 3, 20]);
   assertEquals(out.header.datatype, input.header.datatype);
   assertEquals(out.header.qformCode, input.header.qformCode);
   assertEquals(out.header.sformCode, input.header.sformCode);
   for (let i = 0; i < 16; i++) assertClose(out.affine[i]!, input.affine[i]!, 1e-5, `affine[${i}]`);
   assertClose(out.header.pixdim[4]!, input.header.pixdim[4]!, 1e-6, "TR");
-  const mean = await readNifti(await Deno.readFile(`${dir}/${OUTPUTS[0]}`), "mean", {
+  const mean = await readNifti(await Deno.readFile(`${dir}/${OUT.mean}`), "mean", {
     allow3d: true,
   });
   assertEquals(mean.header.dims.slice(0, 4), [3, 17, 21, 3]);
 
-  const motion = parseMotionTsv(await Deno.readTextFile(`${dir}/${OUTPUTS[3]}`));
+  const motion = parseMotionTsv(await Deno.readTextFile(`${dir}/${OUT.motion}`));
   assertEquals(motion.header.slice(0, 7), [
     "trans_x",
     "trans_y",
@@ -58,14 +61,14 @@ Deno.test("register writes every output beside the input, relative to the caller
   assertEquals(motion.params.length, 20);
   assertEquals(motion.params[0], [0, 0, 0, 0, 0, 0]);
   assertEquals(motion.columns.framewise_displacement![0], 0);
-  const rp = parseRpText(await Deno.readTextFile(`${dir}/${OUTPUTS[4]}`));
+  const rp = parseRpText(await Deno.readTextFile(`${dir}/${OUT.rp}`));
   assertEquals(rp.length, 20);
   for (let t = 0; t < 20; t++) {
     for (let k = 0; k < 6; k++) {
       assertClose(rp[t]![k]!, motion.params[t]![k]!, 1e-6, `rp/tsv frame ${t}`);
     }
   }
-  const xfm = parseXfmTsv(await Deno.readTextFile(`${dir}/${OUTPUTS[5]}`));
+  const xfm = parseXfmTsv(await Deno.readTextFile(`${dir}/${OUT.xfm}`));
   assertEquals(xfm.length, 20);
   assertEquals(xfm[0], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
   // the real run moves a little, well under a voxel
@@ -79,14 +82,14 @@ Deno.test("--workers 1 and --workers 3 give the same parameters and image", asyn
   const a = await runCli([name, "--workers", "1", "--out", "w1", "--store", "s1"], dir);
   const b = await runCli([name, "--workers", "3", "--out", "w3", "--store", "s3"], dir);
   assertEquals([a.code, b.code], [0, 0], a.stderr + b.stderr);
-  const pa = parseRpText(await Deno.readTextFile(`${dir}/w1/${OUTPUTS[4]}`));
-  const pb = parseRpText(await Deno.readTextFile(`${dir}/w3/${OUTPUTS[4]}`));
+  const pa = parseRpText(await Deno.readTextFile(`${dir}/w1/${OUT.rp}`));
+  const pb = parseRpText(await Deno.readTextFile(`${dir}/w3/${OUT.rp}`));
   for (let t = 0; t < 20; t++) {
     for (let k = 0; k < 3; k++) assertClose(pa[t]![k]!, pb[t]![k]!, 1e-4, `frame ${t} param ${k}`);
     for (let k = 3; k < 6; k++) assertClose(pa[t]![k]!, pb[t]![k]!, 1e-6, `frame ${t} param ${k}`);
   }
-  const ia = (await readNifti(await Deno.readFile(`${dir}/w1/${OUTPUTS[1]}`), "a")).data;
-  const ib = (await readNifti(await Deno.readFile(`${dir}/w3/${OUTPUTS[1]}`), "b")).data;
+  const ia = (await readNifti(await Deno.readFile(`${dir}/w1/${OUT.realigned}`), "a")).data;
+  const ib = (await readNifti(await Deno.readFile(`${dir}/w3/${OUT.realigned}`), "b")).data;
   let maxAbs = 0, maxDiff = 0;
   for (let i = 0; i < ia.length; i++) {
     maxAbs = Math.max(maxAbs, Math.abs(ia[i]!));
@@ -114,7 +117,9 @@ Deno.test("registering again reuses the finished job; --force recomputes", async
     "mean",
     "motion",
     "plot",
+    "png",
     "realigned",
+    "report",
     "rp",
     "xfm",
   ]);

@@ -13,6 +13,7 @@ import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
 import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
+import { resvgRasterizer } from "../../infra/deno/resvg_rasterizer.ts";
 
 /** Fake: every reslice task "crashes"; other tasks run for real and are counted. */
 class CrashingReslice implements Invoker {
@@ -48,6 +49,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
         jobs,
         invoker: crashing,
         compression: zlibCompression,
+        rasterizer: resvgRasterizer,
       });
     } catch (e) {
       if (e instanceof JobFailed) failed = e;
@@ -70,6 +72,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
       jobs,
       invoker: healthy,
       compression: zlibCompression,
+      rasterizer: resvgRasterizer,
     });
     assertEquals(summary.job, failed.record.id);
     assertEquals(summary.reused, false);
@@ -80,7 +83,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
     assertEquals(healthy.calls.filter((c) => c.startsWith("reslice")).length, 2);
     assertEquals((await jobs.getJob(summary.job))?.state, "done");
     assertEquals((await jobs.getJob(summary.job))?.error, undefined);
-    assertEquals((await outputs.list("")).objects.length, 6);
+    assertEquals((await outputs.list("")).objects.length, 8);
   } finally {
     await pool.close();
     jobs.close();

@@ -21,14 +21,14 @@ const blobs = Array.from({ length: 50 }, () => [
 ]);
 
 /** Frame whose tissue moved by T: value at w is the image at T⁻¹ w. */
-function render(t: Mat4): Float32Array {
+function render(t: Mat4, d: [number, number, number] = dims, aff: Mat4 = affine): Float32Array {
   const ti = invert4(t);
-  const out = new Float32Array(n3);
+  const out = new Float32Array(d[0] * d[1] * d[2]);
   let o = 0;
-  for (let k = 0; k < dims[2]; k++) {
-    for (let j = 0; j < dims[1]; j++) {
-      for (let i = 0; i < dims[0]; i++, o++) {
-        const w = apply4(affine, i, j, k);
+  for (let k = 0; k < d[2]; k++) {
+    for (let j = 0; j < d[1]; j++) {
+      for (let i = 0; i < d[0]; i++, o++) {
+        const w = apply4(aff, i, j, k);
         const [x, y, z] = apply4(ti, w[0], w[1], w[2]);
         let v = 0;
         for (const b of blobs) {
@@ -43,7 +43,7 @@ function render(t: Mat4): Float32Array {
 }
 
 const ref = render(identity4());
-const model = prepareReference(ref, dims, affine, { fwhm: 5, sep: 4, degree: 1 });
+const model = prepareReference(ref, dims, affine, { fwhm: 5, sep: 4, degree: 1, quality: 0.9 });
 const scratch = createEstimateScratch(model);
 const all = new Uint8Array(n3).fill(1);
 const deg = Math.PI / 180;
@@ -116,4 +116,71 @@ Deno.test("solveSpd solves a known system and holds an all-zero column at 0", ()
   assertClose(Array.from(x), [1.25, 1.5, 0], 1e-12);
   // Singular (two equal columns) → false.
   assert(!solveSpd([1, 1, 1, 1], [1, 1], 2, new Float64Array(2), new Float64Array(6)));
+});
+
+Deno.test("estimateFrame: motion up to 10 mm and 10° from the reference is recovered", () => {
+  for (
+    const motion of [
+      [10, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 10],
+      [0, 0, 0, 10, 0, 0],
+      [6, -6, 5, 6, -7, 8],
+    ]
+  ) {
+    const t = motionMatrix(motion);
+    const r = estimateFrame(model, render(t), scratch, 9);
+    const e = displacementError(r.m, t, affine, all, dims);
+    assert(e.mean < 0.05, `motion ${motion}: mean displacement ${e.mean} mm`);
+  }
+});
+
+Deno.test("estimateFrame: fewer than 3 slices estimate x, y and yaw only (others exactly 0)", () => {
+  for (const nz of [1, 2]) {
+    const d: [number, number, number] = [48, 52, nz];
+    const aff = centredAffine(d, [3.5, 3.5, 4]);
+    const m2 = prepareReference(render(identity4(), d, aff), d, aff, {
+      fwhm: 5,
+      sep: 4,
+      degree: 2,
+      quality: 0.9,
+    });
+    const t = motionMatrix([1.5, -2, 0, 0, 0, 4]);
+    const r = estimateFrame(m2, render(t, d, aff), createEstimateScratch(m2), 1);
+    const q = spmImatrix(r.m);
+    const want = spmImatrix(invert4(t));
+    assertEquals([q[2], q[3], q[4]], [0, 0, 0], `nz ${nz}: z, pitch, roll`);
+    assertClose([q[0]!, q[1]!], [want[0]!, want[1]!], 0.03, `nz ${nz}: x, y`);
+    assertClose(q[5]!, want[5]!, 0.02 * deg, `nz ${nz}: yaw`);
+  }
+});
+
+Deno.test("estimateFrame: a weight image keeps an artefact out of the estimate", () => {
+  const t = motionMatrix([1, -1.5, 0.5, 1, 0, -1.5]);
+  const frame = render(t);
+  // A bright artefact over the first 10 slices of the frame only (not in the reference).
+  const slab = 10 * dims[0] * dims[1];
+  for (let i = 0; i < slab; i++) frame[i] = frame[i]! + 40 * Math.sin(i * 0.37) ** 2;
+  const plain = estimateFrame(model, frame, scratch, 1);
+  const weight = new Float32Array(n3).fill(1).fill(0, 0, slab + 2 * dims[0] * dims[1]);
+  const wm = prepareReference(
+    ref,
+    dims,
+    affine,
+    { fwhm: 5, sep: 4, degree: 1, quality: 0.9 },
+    weight,
+  );
+  const weighted = estimateFrame(wm, frame, createEstimateScratch(wm), 1);
+  const ePlain = displacementError(plain.m, t, affine, all, dims).mean;
+  const eWeighted = displacementError(weighted.m, t, affine, all, dims).mean;
+  assert(ePlain > 0.1, `the artefact biases the unweighted estimate (${ePlain} mm)`);
+  assert(eWeighted < 0.05, `weighted estimate ${eWeighted} mm`);
+  // Weight 1 everywhere is the unweighted estimate.
+  const ones = prepareReference(
+    ref,
+    dims,
+    affine,
+    { fwhm: 5, sep: 4, degree: 1, quality: 0.9 },
+    new Float32Array(n3).fill(1),
+  );
+  assertClose(estimateFrame(ones, frame, createEstimateScratch(ones), 1).m, plain.m, 1e-9);
 });

@@ -36,7 +36,12 @@ function linearVolume(): Float32Array {
 
 Deno.test("derivative columns match finite differences of spmMatrix (signs of all six)", () => {
   // No smoothing, a linear image: the reference is known analytically everywhere.
-  const model = prepareReference(linearVolume(), dims, affine, { fwhm: 0, sep: 5, degree: 1 });
+  const model = prepareReference(linearVolume(), dims, affine, {
+    fwhm: 0,
+    sep: 5,
+    degree: 1,
+    quality: 1,
+  });
   assert(model.n > 50, `points: ${model.n}`);
   const ai = invert4(affine);
   const g = (u: [number, number, number]) => {
@@ -62,7 +67,7 @@ Deno.test("derivative columns match finite differences of spmMatrix (signs of al
 });
 
 Deno.test("prepareReference is deterministic, keeps points inside, precomputes AᵀA", () => {
-  const s = { fwhm: 6, sep: 4, degree: 1 };
+  const s = { fwhm: 6, sep: 4, degree: 1, quality: 1 };
   const a = prepareReference(linearVolume(), dims, affine, s);
   const b = prepareReference(linearVolume(), dims, affine, s);
   assertEquals(a.cols, b.cols);
@@ -89,7 +94,7 @@ Deno.test("prepareReference is deterministic, keeps points inside, precomputes A
 Deno.test("prepareReference drops exactly-empty background points", () => {
   const v = new Float32Array(dims[0] * dims[1] * dims[2]);
   v[5 + 12 * (5 + 10 * 4)] = 100; // one bright voxel
-  const m = prepareReference(v, dims, affine, { fwhm: 0, sep: 3, degree: 1 });
+  const m = prepareReference(v, dims, affine, { fwhm: 0, sep: 3, degree: 1, quality: 1 });
   assert(m.n > 0 && m.n < 60, `points: ${m.n}`);
   // Value and central-difference gradient reach 2 voxels from the bright one, no further.
   for (let p = 0; p < m.n; p++) {
@@ -100,13 +105,16 @@ Deno.test("prepareReference drops exactly-empty background points", () => {
 
 Deno.test("prepareReference rejects bad settings with InputError", () => {
   const v = linearVolume();
-  assertThrows(() => prepareReference(v, dims, affine, { fwhm: 5, sep: 0, degree: 1 }), InputError);
   assertThrows(
-    () => prepareReference(v, dims, affine, { fwhm: -1, sep: 4, degree: 1 }),
+    () => prepareReference(v, dims, affine, { fwhm: 5, sep: 0, degree: 1, quality: 1 }),
     InputError,
   );
   assertThrows(
-    () => prepareReference(v, dims, affine, { fwhm: 5, sep: 4, degree: 8 }),
+    () => prepareReference(v, dims, affine, { fwhm: -1, sep: 4, degree: 1, quality: 1 }),
+    InputError,
+  );
+  assertThrows(
+    () => prepareReference(v, dims, affine, { fwhm: 5, sep: 4, degree: 8, quality: 1 }),
     InputError,
     "interp-estimate",
   );

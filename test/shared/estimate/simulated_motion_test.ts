@@ -54,6 +54,7 @@ for (const degree of [1, 2, 4]) {
     const model = prepareReference(run.data.subarray(0, n3), run.dims, run.affine, {
       fwhm: 5,
       sep: 4,
+      quality: 0.9,
       degree,
     });
     const scratch = createEstimateScratch(model);

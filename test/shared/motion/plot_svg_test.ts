@@ -165,3 +165,41 @@ Deno.test("motionPlotSvg: bad input is a RangeError", () => {
     "tr",
   );
 });
+
+Deno.test("motionPlotSvg: a DVARS panel below FD, outlier frames shaded in every panel", () => {
+  const params = [0, 1, 2, 3, 4].map(() => [0, 0, 0, 0, 0, 0]);
+  const dvars = [0, 10, 40, 20, 10];
+  const svg = motionPlotSvg({
+    params,
+    fd: [0, 0.1, 0.9, 0.2, 0.1],
+    dvars,
+    outliers: [2, 7], // 7 is beyond the run: ignored
+    tr: 2,
+    title: "t",
+  });
+  checkBalanced(svg);
+  const p = points(svg, "dvars");
+  assertEquals(p.length, 5);
+  // DVARS panel is the fourth: top at 46 + 3 * (150 + 28) = 580, axis 0..40 over 150 px
+  assertClose(p[0]![1], 580 + 150, 1e-9, "DVARS 0 at the panel's bottom");
+  assertClose(p[2]![1], 580, 1e-9, "DVARS 40 at the panel's top");
+  const fdY = Math.max(...points(svg, "framewise_displacement").map((q) => q[1]));
+  assert(fdY < 580, "FD panel above DVARS");
+  const bands = [
+    ...svg.matchAll(/<rect class="outlier" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"/g),
+  ];
+  assertEquals(bands.length, 4, "one band per panel for the one outlier inside the run");
+  assertEquals(bands.map((b) => Number(b[2])), [46, 224, 402, 580]);
+  // frame 2 of 0..4 is the middle of the 664 px plot; the band is one frame (166 px) wide
+  assertClose(Number(bands[0]![1]) + Number(bands[0]![3]) / 2, 76 + 332, 0.01, "band centre");
+  assertClose(Number(bands[0]![3]), 166, 0.01, "band width");
+  assert(/data-count="1"/.test(svg.match(/<g class="outliers"[^>]*>/)![0]), "outlier count");
+  // the frame axis is under the DVARS panel
+  const xt = svg.match(/<text class="xtick" x="[\d.]+" y="([\d.]+)"/);
+  assertEquals(Number(xt![1]), 580 + 150 + 15);
+  assertThrows(
+    () => motionPlotSvg({ params, fd: [0, 0, 0, 0, 0], dvars: [0], tr: null, title: "t" }),
+    RangeError,
+    "dvars must have one value per frame",
+  );
+});

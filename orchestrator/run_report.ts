@@ -1,0 +1,148 @@
+/**
+ * The run report's outputs, written at gather: the motion plot as
+ * `_motion.svg` and `_motion.png` (rasterised by the {@link Rasterizer}
+ * port, text in the adapter's bundled font) and `_report.html`, one
+ * self-contained page.
+ *
+ * Nothing here passes over the 4-D run: the "after" mean and SD come from the
+ * slabs' partial sums (`RunStats`), the "before" mean and SD and the carpet
+ * rows from the slabs' report parts (`shared/report/report_part.ts`), read
+ * one slab at a time.
+ *
+ * @module
+ */
+import type { FrameRange, JobOptions, OutputKind, RunLayout } from "../shared/job.ts";
+import { PIPELINE_VERSION } from "../shared/job.ts";
+import { motionPlotSvg } from "../shared/motion/plot_svg.ts";
+import type { ObjectStore } from "../shared/ports/object_store.ts";
+import type { Rasterizer } from "../shared/ports/rasterizer.ts";
+import { carpetImage } from "../shared/report/carpet.ts";
+import { robustWindow, sliceMosaic } from "../shared/report/mosaic.ts";
+import { encodePng } from "../shared/report/png.ts";
+import { carpetRows, combineReportParts } from "../shared/report/report_part.ts";
+import { reportHtml } from "../shared/report/report_html.ts";
+import { motionSummary } from "../shared/report/run_summary.ts";
+import type { RunStats } from "../shared/slab_stats.ts";
+import { jobKeys } from "./stage.ts";
+
+/** Pixels per SVG unit of `_motion.png` (860 units wide → 1720 px). */
+export const PLOT_PNG_SCALE = 2;
+
+/** What the report is made of; the motion numbers are those of `_motion.tsv`. */
+export interface ReportInput {
+  id: string;
+  layout: RunLayout;
+  ranges: FrameRange[];
+  options: JobOptions;
+  title: string;
+  /** Seconds, or null when unknown. */
+  tr: number | null;
+  params: number[][];
+  fd: number[];
+  /** 0/1 per frame, the `motion_outlier` column. */
+  outlier: number[];
+  fdThreshold: number;
+  stdDvarsThreshold: number;
+  /** The realigned run's statistics (mean, SD, DVARS). */
+  stats: RunStats;
+  names: Record<OutputKind, string>;
+}
+
+/** Where the report reads parts and writes outputs. */
+export interface ReportPorts {
+  objects: ObjectStore;
+  outputs: ObjectStore;
+  rasterizer: Rasterizer;
+}
+
+/** The reference, in words. */
+export function referenceText(ref: JobOptions["ref"]): string {
+  if (ref === "mean") return "mean of the realigned frames (two passes)";
+  if (ref === "first") return "frame 0 (the first)";
+  return `frame ${ref}`;
+}
+
+/** A before/after pair of mosaics in one grey window (the "before" image's). */
+function mosaicPair(
+  before: Float32Array,
+  after: Float32Array,
+  dims: [number, number, number],
+): [Uint8Array, Uint8Array] {
+  const window = robustWindow(before);
+  return [before, after].map((v) => {
+    const m = sliceMosaic(v, dims, { window });
+    return encodePng({ width: m.width, height: m.height, channels: 1, pixels: m.pixels });
+  }) as [Uint8Array, Uint8Array];
+}
+
+/** Write `_motion.svg`, `_motion.png` and `_report.html`. */
+export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise<void> {
+  const [nx, ny, nz, nt] = inp.layout.dims;
+  const n3 = nx * ny * nz;
+  const keys = jobKeys(inp.id);
+  const summary = motionSummary(inp.params, inp.fd, inp.outlier);
+
+  const svg = motionPlotSvg({
+    params: inp.params,
+    fd: inp.fd,
+    tr: inp.tr,
+    title: inp.title,
+    fdThreshold: inp.fdThreshold,
+    dvars: inp.stats.dvars,
+    outliers: summary.outliers,
+  });
+  await ports.outputs.put(inp.names.plot, new TextEncoder().encode(svg));
+  await ports.outputs.put(
+    inp.names.png,
+    await ports.rasterizer.svgToPng(svg, { scale: PLOT_PNG_SCALE }),
+  );
+
+  const brain = await ports.objects.get(keys.brain);
+  if (!brain) throw new Error("Cannot write the report: the brain mask is missing");
+  const rows = carpetRows(brain).length;
+  const parts: Float64Array[] = [];
+  for (const r of inp.ranges) {
+    const bytes = await ports.objects.get(keys.sums("report", r.start, r.end));
+    if (!bytes) throw new Error(`Cannot write the report: part ${r.start}-${r.end} is missing`);
+    parts.push(new Float64Array(bytes.slice().buffer));
+  }
+  const before = combineReportParts(parts, inp.ranges.map((r) => r.end - r.start), n3, nt, rows);
+  const dims: [number, number, number] = [nx, ny, nz];
+  const [meanBefore, meanAfter] = mosaicPair(before.meanBefore, inp.stats.mean, dims);
+  const [stdBefore, stdAfter] = mosaicPair(before.stdBefore, inp.stats.sd, dims);
+  const c = rows > 0
+    ? carpetImage(before.carpet, rows, nt)
+    : { width: nt, height: 1, pixels: new Uint8Array(nt).fill(128) };
+  const carpet = encodePng({ width: c.width, height: c.height, channels: 1, pixels: c.pixels });
+
+  const o = inp.options;
+  const html = reportHtml({
+    title: inp.title,
+    summary: {
+      frames: nt,
+      voxelSize: inp.layout.voxelSize,
+      tr: inp.tr,
+      reference: referenceText(o.ref),
+      ...summary,
+      settings: {
+        ref: String(o.ref),
+        interp_estimate: o.interpEstimate,
+        interp_reslice: o.interpReslice,
+        fwhm_mm: o.fwhm,
+        sep_mm: o.sep,
+        mask: o.mask,
+        dtype: o.dtype,
+        compress: o.compress ?? "as input",
+        fd_threshold_mm: inp.fdThreshold,
+        std_dvars_threshold: inp.stdDvarsThreshold,
+      },
+      version: PIPELINE_VERSION,
+    },
+    motionSvg: svg,
+    images: { meanBefore, meanAfter, stdBefore, stdAfter, carpet },
+    maskNote: `automask of the registration target` +
+      (o.mask ? " within the voxels every frame covers" : "") +
+      ` (${brain.reduce((a, b) => a + b, 0)} voxels; the carpet samples ${rows} of them)`,
+  });
+  await ports.outputs.put(inp.names.report, new TextEncoder().encode(html));
+}
