@@ -72,7 +72,11 @@ export class DurableJobService implements JobApi {
   }
 
   async status(id: string): Promise<JobStatus | null> {
-    if (!/^[0-9a-f]{20}$/.test(id)) return null; // a Durable Object name must not be made up
+    // only known ids reach a job object (asking an unknown one would create it)
+    const ns = this.#env.JOB_INDEX;
+    if (!/^[0-9a-f]{20}$/.test(id) || !(await ns.get(ns.idFromName(INDEX_NAME)).has(id))) {
+      return null;
+    }
     const r = await this.#jobs.getJob(id);
     return r ? await this.#statusOf(r) : null;
   }

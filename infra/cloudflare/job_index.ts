@@ -20,6 +20,10 @@ export class JobIndex extends DurableObject<Env> {
     this.#sql.exec("INSERT OR IGNORE INTO ids (id) VALUES (?)", id);
   }
 
+  has(id: string): boolean {
+    return this.#sql.exec("SELECT 1 FROM ids WHERE id = ?", id).toArray().length > 0;
+  }
+
   remove(id: string): void {
     this.#sql.exec("DELETE FROM ids WHERE id = ?", id);
   }

@@ -8,10 +8,12 @@
  * Orchestration: `start()` stores the request and sets an alarm; `alarm()`
  * runs `register()` (a linear async flow that awaits each fan-out by polling
  * this object's task results, see `queue_invoker.ts`). Before it starts, the
- * alarm re-arms itself `WATCHDOG_SECONDS` (a var, default {@link WATCHDOG_MS}) ahead: if the isolate is evicted
- * mid-job, that alarm re-enters `register()`, which resumes (finished ranges
- * are skipped; parameters and slabs already stored are kept). A finished
- * run deletes the watchdog.
+ * alarm re-arms itself `WATCHDOG_SECONDS` ahead (a var; default
+ * {@link WATCHDOG_MS}). When that alarm fires and the run is gone (the isolate
+ * was evicted) or stored nothing for a whole interval (its invocation was cut
+ * off at an alarm's wall-time limit), it re-enters `register()`, which resumes:
+ * finished ranges are skipped, parameters and slabs already stored are kept.
+ * A finished run deletes the watchdog.
  *
  * Memory: `register()` holds the whole input (compressed and raw) in this
  * object's isolate (128 MB), which bounds the run size on Workers.
@@ -41,7 +43,7 @@ import { R2ObjectStore } from "./r2_object_store.ts";
 import { workersRasterizer } from "./resvg_rasterizer.ts";
 
 /** Delay before the watchdog alarm re-enters an evicted run, unless `WATCHDOG_SECONDS` says. */
-export const WATCHDOG_MS = 2 * 60 * 1000;
+export const WATCHDOG_MS = 5 * 60 * 1000;
 
 function watchdogMs(env: Env): number {
   const s = Number(env.WATCHDOG_SECONDS);
@@ -93,7 +95,11 @@ CREATE TABLE IF NOT EXISTS task_error (phase TEXT, range TEXT, value TEXT NOT NU
 
 export class JobObject extends DurableObject<Env> {
   readonly #sql: SqlStorage;
-  #running = false;
+  /** The run this isolate is executing (a counter), `null` when none. */
+  #live: number | null = null;
+  #runs = 0;
+  /** Progress mark at the last watchdog alarm. */
+  #seen = "";
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -305,19 +311,37 @@ export class JobObject extends DurableObject<Env> {
     const row = this.#sql.exec<{ body: string }>("SELECT body FROM request").toArray()[0];
     if (!row) return;
     await this.ctx.storage.setAlarm(Date.now() + watchdogMs(this.env));
-    if (this.#running) return; // this isolate still runs it; the watchdog stays armed
+    if (this.#live !== null) {
+      // this isolate runs the job: leave it while it moves; if nothing moved for a whole
+      // watchdog interval, its invocation was cut off (an alarm's wall-time limit): start over
+      const seen = this.#progressMark();
+      if (seen !== this.#seen) {
+        this.#seen = seen;
+        return;
+      }
+    }
     const state = this.getJob()?.state;
     if (state === "done" || state === "failed") {
       await this.ctx.storage.deleteAlarm();
       return;
     }
-    this.#running = true;
+    const run = ++this.#runs;
+    this.#live = run;
+    this.#seen = this.#progressMark();
     try {
       await this.#run(JSON.parse(row.body) as JobRequest);
-      await this.ctx.storage.deleteAlarm();
+      if (this.#live === run) await this.ctx.storage.deleteAlarm();
     } finally {
-      this.#running = false;
+      if (this.#live === run) this.#live = null;
     }
+  }
+
+  /** Changes whenever the run stores anything (record, frames done, task results). */
+  #progressMark(): string {
+    const n = this.#sql.exec<{ n: number }>(
+      "SELECT (SELECT count(*) FROM done) + (SELECT count(*) FROM task) AS n",
+    ).one().n;
+    return `${this.getJob()?.updated ?? ""}|${n}`;
   }
 
   async #run(req: JobRequest): Promise<void> {

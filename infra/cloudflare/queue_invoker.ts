@@ -14,6 +14,8 @@ import type { Invoker } from "../../shared/ports/invoker.ts";
 import { phaseOf } from "../../functions/run_task.ts";
 import type { DoJobStore } from "./do_job_store.ts";
 
+/** A queue message's limit (tasks carry keys and ranges, a few KB). */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
 /** Poll interval while a task runs, ms. */
 export const POLL_MS = 200;
 /** Give up waiting for one task after this long (a lost message); the fan-out retries it. */
@@ -41,6 +43,10 @@ export class QueueInvoker implements Invoker {
   async invoke(task: Task): Promise<TaskResult> {
     const phase = phaseOf(task);
     const range = `${task.start}-${task.end}`;
+    const size = new TextEncoder().encode(JSON.stringify(task)).length;
+    if (size > MAX_MESSAGE_BYTES) {
+      throw new RangeError(`Cannot queue ${task.fn} ${range}: the task is ${size} bytes`);
+    }
     await this.#jobs.clearTaskError(task.job, phase, range);
     await this.#queue.send(task, { contentType: "json" });
     const deadline = Date.now() + TASK_TIMEOUT_MS;

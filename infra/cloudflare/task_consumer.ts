@@ -48,7 +48,7 @@ export async function consumeTasks(
         input,
       );
       if (input) msg.ack();
-      else msg.retry();
+      else msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) }); // 2, 4, 8 s…
     }
   }
 }

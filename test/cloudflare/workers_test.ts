@@ -156,6 +156,8 @@ Deno.test({
       const anon = await fetch(`${dev.url}/v1/jobs/0`);
       await anon.body?.cancel();
       assertEquals(anon.status, 401, "no token, no API");
+      const unknown = await api(dev, "GET", "/v1/jobs/0123456789abcdef0123");
+      assertEquals(unknown.status, 404, "no such job");
 
       const put = await api(dev, "PUT", "/v1/inbox/run_bold.nii.gz", bytes);
       assertEquals(put.status, 202, JSON.stringify(put.json));
@@ -302,7 +304,7 @@ Deno.test({
         persistTo: persist,
         token: TOKEN,
         testScheduled: true,
-        vars: { WATCHDOG_SECONDS: "2" },
+        vars: { WATCHDOG_SECONDS: "3" },
       });
       assertEquals((await api(dev, "GET", `/v1/jobs/${ids.old}`)).json.version, "0.1.0");
       const cron = await fetch(`${dev.url}/__scheduled`);
@@ -370,7 +372,7 @@ Deno.test({
         port: freePort(),
         persistTo: persist,
         token: TOKEN,
-        vars: { WATCHDOG_SECONDS: "2" },
+        vars: { WATCHDOG_SECONDS: "3" },
       });
       const s = await waitFor(dev, id, ["done", "failed"]);
       assertEquals(s.state, "done", JSON.stringify(s));

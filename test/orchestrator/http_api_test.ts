@@ -16,6 +16,7 @@ import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
 import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
+import { resvgRasterizer } from "../../infra/deno/resvg_rasterizer.ts";
 import { parseRpText } from "../../shared/motion/motion_files.ts";
 
 const TOKEN = "s3cret-token";
@@ -27,7 +28,13 @@ async function setup() {
   const bucket = new LocalFolderStore(dir);
   const invoker = new WorkerPoolInvoker(2, { storeDir: dir, kvPath });
   const service = new JobService({
-    ports: { objects: bucket, jobs, invoker, compression: zlibCompression },
+    ports: {
+      objects: bucket,
+      jobs,
+      invoker,
+      compression: zlibCompression,
+      rasterizer: resvgRasterizer,
+    },
     bucket,
   });
   const call = (path: string, init: RequestInit = {}, token: string | null = TOKEN) =>
