@@ -72,8 +72,14 @@ export async function fanOut(ctx: FanOutContext, tasks: Task[]): Promise<TaskRes
     }
   };
   try {
-    const fresh = await Promise.all(todo.map(runOne));
-    for (const r of fresh) done.set(`${r.start}-${r.end}`, r);
+    // Wait for every task to settle before failing, so no function is still
+    // writing when the job is marked failed (and a resume starts clean).
+    const settled = await Promise.allSettled(todo.map(runOne));
+    for (const s of settled) {
+      if (s.status === "fulfilled") done.set(`${s.value.start}-${s.value.end}`, s.value);
+    }
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } finally {
     polling = false;
     await poll;

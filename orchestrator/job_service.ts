@@ -106,7 +106,7 @@ async function registerStoredInput(
     );
   }
   const summary = await register({
-    input: { name, bytes },
+    input: { name, store: deps.bucket, key },
     options: record.options,
     outputs: deps.bucket,
     outputPrefix: outputPrefix(record.id),

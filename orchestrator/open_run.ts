@@ -1,75 +1,214 @@
 /**
- * Open an input run: decompress it when it is gzip, parse and validate the
- * header against the bytes actually present. Touches no job state, so a bad
- * file leaves nothing behind.
+ * Open an input run (pass 1 of 2): stream it once from its object store,
+ * hashing the raw bytes, gunzipping, parsing and validating the header from
+ * the first bytes and checking that the voxel data is all there, while
+ * keeping only the reference frame and the run's value range. Touches no job
+ * state and writes nothing: a bad file (empty, not NIfTI, cut short, broken
+ * gzip, ...) throws an {@link InputError} naming the file before any job
+ * record or object exists. Staging (pass 2, `stage.ts`) reads the input again
+ * and writes the uncompressed copy under the job's key.
  *
  * @module
  */
 import { InputError } from "../shared/errors.ts";
-import type { RunLayout } from "../shared/job.ts";
+import { infToNaN, zeroNonFinite } from "../shared/finite.ts";
+import { bsplineCoefficients } from "../shared/interp/bspline_prefilter.ts";
+import type { JobOptions, RefChoice, RunLayout } from "../shared/job.ts";
 import { niftiAffine, voxelSizes } from "../shared/nifti/affine.ts";
-import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
-import { type NiftiHeader, parseNiftiHeader, validateRun } from "../shared/nifti/header.ts";
-import { isGzip } from "../shared/nifti/read.ts";
+import { bytesPerVoxel, datatypeInfo } from "../shared/nifti/datatypes.ts";
+import { decodeVoxels } from "../shared/nifti/decode.ts";
+import {
+  NIFTI1_HEADER_SIZE,
+  NIFTI2_HEADER_SIZE,
+  type NiftiHeader,
+  trSeconds,
+} from "../shared/nifti/header.ts";
 import type { Compression } from "../shared/ports/compression.ts";
+import { frameBytes, frameVoxels } from "../shared/run_frames.ts";
+import { InputReader, type InputSource } from "./input_reader.ts";
+
+export type { InputSource } from "./input_reader.ts";
 
 export interface OpenedRun {
-  /** The uncompressed file bytes (header, extensions and voxels). */
-  bytes: Uint8Array;
+  /** The header as staged: a single-file NIfTI (`n+1`/`n+2`) with the voxels right after it. */
   header: NiftiHeader;
+  /** How the staged copy's voxels are laid out and decoded. */
   layout: RunLayout;
+  /** Lower-case hex SHA-256 of the raw input bytes (both files of a pair). */
+  hash: string;
+  /** Raw input bytes (both files of a pair). */
+  size: number;
+  /** The reference frame (the chosen one; frame 0 for `first` and `mean`), ±Inf made NaN. */
+  reference: Float32Array;
+  /**
+   * Finite minimum and maximum of what reslicing can produce: the run's
+   * (scaled) values, or, for B-spline reslicing of integer data to the same
+   * datatype, its frames' spline coefficients and 0 (see `outputEncoding`).
+   */
+  range: { min: number; max: number };
 }
 
-/** Gunzip through the compression port; a broken stream is the user's file's fault. */
-export async function gunzipInput(
-  name: string,
-  bytes: Uint8Array,
-  compression: Compression,
-): Promise<Uint8Array> {
-  try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-      compression.gunzip(),
-    );
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    const cut = /unexpected end|truncat|premature|end of file|incomplete/i.test(why);
-    throw new InputError(
-      name,
-      cut
-        ? "the gzip stream is cut short (the file is truncated)"
-        : `is not a valid gzip file (${why})`,
-    );
-  }
+/** Where the staged copy's voxels start: the header, then four zero bytes (no extensions). */
+export function stagedVoxOffset(version: 1 | 2): number {
+  return (version === 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE) + 4;
 }
 
-/** Decompress (when gzip), parse and validate; throws {@link InputError} for a bad file. */
-export async function openRun(
-  name: string,
-  fileBytes: Uint8Array,
-  compression: Compression,
-): Promise<OpenedRun> {
-  if (fileBytes.length === 0) throw new InputError(name, "the file is empty");
-  const bytes = isGzip(fileBytes) ? await gunzipInput(name, fileBytes, compression) : fileBytes;
-  if (!isGzip(fileBytes) && /\.gz$/i.test(name)) {
-    throw new InputError(name, "is named .gz but is not a gzip file");
-  }
-  const header = parseNiftiHeader(bytes, name);
-  validateRun(header, name, bytes.length);
+/** The layout of the staged copy of a run with this header. */
+export function stagedLayout(header: NiftiHeader): RunLayout {
   const affine = niftiAffine(header);
   const d = header.dims;
   const slope = header.sclSlope === 0 || !Number.isFinite(header.sclSlope) ? 1 : header.sclSlope;
   const inter = header.sclSlope === 0 || !Number.isFinite(header.sclInter) ? 0 : header.sclInter;
-  const layout: RunLayout = {
+  return {
     dims: [d[1]!, d[2]!, d[3]!, d[4]!],
     datatype: header.datatype,
     bytesPerVoxel: bytesPerVoxel(header.datatype),
     littleEndian: header.littleEndian,
-    voxOffset: header.voxOffset,
+    voxOffset: stagedVoxOffset(header.version),
     slope,
     inter,
     affine,
     voxelSize: voxelSizes(header),
   };
-  return { bytes, header, layout };
+}
+
+/**
+ * The header with a TR labelled ms or µs rewritten in seconds (pixdim[4] and
+ * xyzt_units), so every output reports TR in seconds. A TR labelled seconds
+ * (or unlabelled) is left alone, even when it looks like ms: `trSeconds`
+ * still reads it right and a report can say the units were guessed.
+ */
+export function secondsTr(h: NiftiHeader): NiftiHeader {
+  const units = h.xyztUnits & 0x38;
+  if (units !== 16 && units !== 24) return h;
+  const pixdim = h.pixdim.slice();
+  pixdim[4] = trSeconds(h);
+  return { ...h, pixdim, xyztUnits: (h.xyztUnits & ~0x38) | 8 };
+}
+
+/** The reference frame index for a registration target. */
+export function referenceFrame(ref: RefChoice): number {
+  return typeof ref === "number" ? ref : 0;
+}
+
+/** Finite minimum and maximum of `v`, folded into `r`. */
+function foldRange(v: Float32Array, r: { min: number; max: number }): void {
+  let min = r.min, max = r.max;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x < min && x > -Infinity) min = x;
+    if (x > max && x < Infinity) max = x;
+  }
+  r.min = min;
+  r.max = max;
+}
+
+/**
+ * Frames put together from voxel bytes arriving in arbitrary chunks. A
+ * frame's bytes are gathered as they come and only then copied into the one
+ * frame buffer, so a header that claims more than the file holds never makes
+ * it allocate more than the file's bytes.
+ */
+class FrameAssembler {
+  #size: number;
+  #parts: Uint8Array[] = [];
+  #held = 0;
+  #frame: Uint8Array | null = null;
+  constructor(frameBytes: number) {
+    this.#size = frameBytes;
+  }
+
+  /** Feed a chunk; calls `onFrame` with each completed frame's bytes (a reused buffer). */
+  add(chunk: Uint8Array, onFrame: (bytes: Uint8Array) => void): void {
+    let o = 0;
+    while (o < chunk.length) {
+      const take = Math.min(this.#size - this.#held, chunk.length - o);
+      if (this.#held === 0 && take === this.#size) {
+        onFrame(chunk.subarray(o, o + take)); // a whole frame inside the chunk: no copy
+      } else {
+        this.#parts.push(chunk.slice(o, o + take));
+        this.#held += take;
+        if (this.#held === this.#size) {
+          const f = (this.#frame ??= new Uint8Array(this.#size));
+          let p = 0;
+          for (const part of this.#parts) {
+            f.set(part, p);
+            p += part.length;
+          }
+          this.#parts = [];
+          this.#held = 0;
+          onFrame(f);
+        }
+      }
+      o += take;
+    }
+  }
+}
+
+/**
+ * Pass 1: stream the input once (see the module doc). `options.ref` is
+ * checked against the number of frames as soon as the header is read;
+ * `interpReslice` and `dtype` say which range the output scaling needs.
+ */
+export async function openRun(
+  input: InputSource,
+  compression: Compression,
+  options: Pick<JobOptions, "ref" | "interpReslice" | "dtype">,
+): Promise<OpenedRun> {
+  const reader = await InputReader.open(input, compression);
+  const h = reader.header;
+  const layout = stagedLayout(h);
+  const nt = layout.dims[3];
+  if (typeof options.ref === "number" && options.ref >= nt) {
+    await reader.cancel();
+    throw new InputError(
+      "--ref",
+      `frame ${options.ref} does not exist: ${input.name} has ${nt} frames (0..${nt - 1})`,
+    );
+  }
+  const n3 = frameVoxels(layout);
+  const refT = referenceFrame(options.ref);
+  // frame-sized buffers appear with the first whole frame: a header that claims
+  // more than the file holds never makes pass 1 allocate what it claims
+  let reference: Float32Array | null = null;
+  let frame: Float32Array | null = null;
+  const range = { min: Infinity, max: -Infinity };
+  // B-spline reslicing of integer data: the output is a convex combination of
+  // each frame's spline coefficients (and 0 outside), so their range bounds it
+  const coefficients = options.interpReslice > 1 && options.dtype === "same" &&
+    datatypeInfo(layout.datatype, input.name).integer;
+  const dims: [number, number, number] = [layout.dims[0], layout.dims[1], layout.dims[2]];
+  const frames = new FrameAssembler(frameBytes(layout));
+  let t = 0;
+  const onFrame = (bytes: Uint8Array) => {
+    frame ??= new Float32Array(n3);
+    decodeVoxels(bytes, layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
+    if (t === refT) {
+      reference = frame.slice();
+      infToNaN(reference);
+    }
+    if (coefficients) {
+      zeroNonFinite(frame);
+      bsplineCoefficients(frame, dims, options.interpReslice, frame);
+      range.min = Math.min(range.min, 0);
+      range.max = Math.max(range.max, 0);
+    }
+    foldRange(frame, range);
+    t++;
+  };
+  for await (const chunk of reader.voxels()) frames.add(chunk, onFrame);
+  if (!reference) throw new Error(`Cannot open ${input.name}: frame ${refT} was not read`);
+  const staged: NiftiHeader = {
+    ...secondsTr(h),
+    magic: h.version === 1 ? "n+1" : "n+2",
+    voxOffset: layout.voxOffset,
+  };
+  return {
+    header: staged,
+    layout,
+    hash: reader.hash(),
+    size: reader.size,
+    reference,
+    range: range.min <= range.max ? range : { min: 0, max: 0 },
+  };
 }

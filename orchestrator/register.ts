@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InputError, isInputError } from "../shared/errors.ts";
+import { isInputError } from "../shared/errors.ts";
 import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import { frameBytes } from "../shared/run_frames.ts";
 import {
@@ -28,11 +28,11 @@ import { automask } from "../shared/report/automask.ts";
 import { coverageMask } from "./coverage_mask.ts";
 import { fanOut, TaskFailure } from "./fan_out.ts";
 import { gather } from "./gather.ts";
-import { jobId, sha256Hex } from "./job_id.ts";
-import { openRun } from "./open_run.ts";
+import { jobId } from "./job_id.ts";
+import { type InputSource, openRun } from "./open_run.ts";
 import { isGzipName, outputNames, stemOf } from "./output_names.ts";
 import type { Progress } from "./progress_bar.ts";
-import { decodeFrame, float32Bytes, jobKeys, outputEncoding, runRange, stageRun } from "./stage.ts";
+import { float32Bytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
 import { sumPartials } from "./partial_sums.ts";
 
 export interface OrchestratorPorts {
@@ -46,8 +46,12 @@ export interface OrchestratorPorts {
 }
 
 export interface RegisterRequest {
-  /** The input's name (a path or key: its file name gives the output stem) and bytes. */
-  input: { name: string; bytes: Uint8Array };
+  /**
+   * The input: an object in a store (a `.nii`, `.nii.gz`, or either file of a
+   * `.hdr`/`.img` pair), streamed, never held whole. `name` (a path or key)
+   * names it in messages and its file name gives the output stem.
+   */
+  input: InputSource;
   options: JobOptions;
   /** Where outputs are written, under `outputPrefix`. */
   outputs: ObjectStore;
@@ -81,10 +85,6 @@ export class JobFailed extends Error {
   }
 }
 
-function refFrameOf(options: JobOptions): number {
-  return typeof options.ref === "number" ? options.ref : 0;
-}
-
 /** Register one run; see the module doc. */
 export async function register(
   req: RegisterRequest,
@@ -97,21 +97,16 @@ export async function register(
     timings[name] = (timings[name] ?? 0) + (t - t0);
     t0 = t;
   };
-  const { name, bytes: fileBytes } = req.input;
-  const run = await openRun(name, fileBytes, ports.compression);
+  const { name, key } = req.input;
+  // pass 1 streams and validates the whole input before any job state exists
+  const run = await openRun(req.input, ports.compression, req.options);
   const { layout, header } = run;
   const nt = layout.dims[3];
   const options: JobOptions = {
     ...req.options,
     compress: req.options.compress ?? isGzipName(name),
   };
-  if (typeof options.ref === "number" && options.ref >= nt) {
-    throw new InputError(
-      "--ref",
-      `frame ${options.ref} does not exist: ${name} has ${nt} frames (0..${nt - 1})`,
-    );
-  }
-  const inputHash = await sha256Hex(fileBytes);
+  const inputHash = run.hash;
   const id = await jobId(inputHash, options);
   const names = outputNames(stemOf(name), options.compress === true);
   const prefix = req.outputPrefix ?? "";
@@ -144,7 +139,7 @@ export async function register(
       id,
       version: PIPELINE_VERSION,
       state: "running",
-      input: { name, size: fileBytes.length, hash: inputHash },
+      input: { name, key, size: run.size, hash: inputHash },
       options,
       created: now(),
       updated: now(),
@@ -162,16 +157,17 @@ export async function register(
   record = fresh;
   await save({ state: "running", phase: "stage", frames: nt });
   const tasks: (TaskResult & { phase: string })[] = [];
+  // Load the plot renderer while the functions work (its first use is in gather).
+  ports.rasterizer.warm?.().catch(() => {});
   try {
     lap("open");
     // 1 stage
-    const refFrame = refFrameOf(options);
-    await stageRun(ports.objects, id, run.bytes, decodeFrame(run.bytes, layout, refFrame));
+    await stageRun(ports.objects, id, req.input, ports.compression, run);
     const encoding = outputEncoding(
       layout,
       options,
       options.compress === true,
-      options.interpReslice > 1 ? runRange(run.bytes, layout) : { min: 0, max: 0 },
+      run.range,
     );
     lap("stage");
 

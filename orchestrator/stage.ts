@@ -7,9 +7,15 @@
  */
 import type { JobOptions, OutputEncoding, RunLayout } from "../shared/job.ts";
 import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
-import { infToNaN } from "../shared/finite.ts";
-import { decodeFrameInto, frameVoxels } from "../shared/run_frames.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
+import type { Compression } from "../shared/ports/compression.ts";
+import {
+  NIFTI1_HEADER_SIZE,
+  NIFTI2_HEADER_SIZE,
+  type NiftiHeader,
+} from "../shared/nifti/header.ts";
+import { InputReader, type InputSource } from "./input_reader.ts";
+import { type OpenedRun, stagedVoxOffset } from "./open_run.ts";
 
 export const FLOAT32 = 16;
 export const FLOAT64 = 64;
@@ -28,35 +34,6 @@ export function jobKeys(id: string) {
   };
 }
 
-/** Decode frame `t` of an uncompressed run into a new Float32Array. */
-export function decodeFrame(bytes: Uint8Array, layout: RunLayout, t: number): Float32Array {
-  const out = decodeFrameInto(
-    bytes,
-    layout,
-    t,
-    new Float32Array(frameVoxels(layout)),
-    layout.voxOffset,
-  );
-  infToNaN(out);
-  return out;
-}
-
-/** Finite minimum and maximum of the whole run, decoding one frame at a time. */
-export function runRange(bytes: Uint8Array, layout: RunLayout): { min: number; max: number } {
-  const n3 = frameVoxels(layout);
-  const frame = new Float32Array(n3);
-  let min = Infinity, max = -Infinity;
-  for (let t = 0; t < layout.dims[3]; t++) {
-    decodeFrameInto(bytes, layout, t, frame, layout.voxOffset);
-    for (let i = 0; i < n3; i++) {
-      const v = frame[i]!;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  return min <= max ? { min, max } : { min: 0, max: 0 };
-}
-
 /** Float32 volume as little-endian bytes (a view when the platform is little-endian). */
 export function float32Bytes(v: Float32Array): Uint8Array {
   return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
@@ -65,7 +42,9 @@ export function float32Bytes(v: Float32Array): Uint8Array {
 /**
  * The output encoding: the input's datatype and scaling (trilinear values stay
  * within the input's range), or float32. B-spline degrees above 1 can
- * overshoot, so integer outputs then get a wider scaling.
+ * overshoot, so an integer output then gets the scaling that fits `range`,
+ * the range the resliced values can take (from `openRun`: the frames' spline
+ * coefficients and 0).
  */
 export function outputEncoding(
   layout: RunLayout,
@@ -91,7 +70,7 @@ export function outputEncoding(
   return {
     datatype: layout.datatype,
     bytesPerVoxel: layout.bytesPerVoxel,
-    ...widenedScaling(layout.datatype, range, options.interpReslice),
+    ...fittedScaling(layout.datatype, range),
     gzip,
   };
 }
@@ -105,50 +84,99 @@ const INT_RANGE: Record<number, [number, number]> = {
   768: [0, 4294967295],
 };
 
+/** Relative headroom on a fitted scaling (Float32 coefficients, rounding in the sums). */
+const HEADROOM = 1e-4;
+
 /**
- * Scaling for an integer output that B-spline overshoot cannot clip: the
- * interpolant is bounded by the largest coefficient, and the coefficients by
- * the data's range times the prefilter's gain (product over poles of
- * (1+|z|)/(1−|z|), per dimension).
+ * The scaling of an integer datatype that holds every value in `range`
+ * without clipping (with {@link HEADROOM}): signed types keep 0 at 0
+ * (scl_inter 0); unsigned ones map the lowest value (or 0) to 0.
  */
-export function widenedScaling(
+export function fittedScaling(
   datatype: number,
   range: { min: number; max: number },
-  degree: number,
 ): { slope: number; inter: number } {
   const [lo, hi] = INT_RANGE[datatype] ?? [-32768, 32767];
-  const poles: Record<number, number[]> = {
-    2: [Math.sqrt(8) - 3],
-    3: [Math.sqrt(3) - 2],
-    4: [-0.361341225900220177, -0.0137254292973391628],
-    5: [-0.430575347099973, -0.0430962882032647],
-    6: [-0.488294589303045, -0.0816792710762375, -0.00141415180832582],
-    7: [-0.53528043079643, -0.122554615192327, -0.00914869480960828],
-  };
-  let gain = 1;
-  for (const z of poles[degree] ?? []) gain *= (1 + Math.abs(z)) / (1 - Math.abs(z));
-  const g3 = gain ** 3;
-  const span = Math.max(Math.abs(range.min), Math.abs(range.max), 1e-12);
-  const bound = span * g3;
-  const lowNeeded = Math.min(0, range.min < 0 ? -bound : -0.5 * (g3 - 1) * (range.max - range.min));
-  const highNeeded = bound;
-  if (lo === 0) {
-    // unsigned: shift so that the lowest possible value maps to 0
-    const slope = (highNeeded - lowNeeded) / hi;
-    return { slope, inter: lowNeeded };
-  }
-  const slope = Math.max(highNeeded / hi, -lowNeeded / -lo);
-  return { slope, inter: 0 };
+  const pad = HEADROOM * Math.max(Math.abs(range.min), Math.abs(range.max), 1e-12);
+  const low = Math.min(0, range.min) - pad;
+  const high = Math.max(0, range.max) + pad;
+  if (lo === 0) return { slope: (high - low) / hi, inter: low };
+  return { slope: Math.max(high / hi, low / lo), inter: 0 };
 }
 
-/** Write the staged copy (when absent) and the reference volume. */
+/**
+ * The staged copy's header: the input's header bytes (348 or 540) with the
+ * single-file magic (`n+1`/`n+2`, so a `.hdr` of a pair becomes a `.nii`'s)
+ * and vox_offset just past it, then four zero bytes (no extensions).
+ */
+export function stagedHeaderBytes(headerBytes: Uint8Array, header: NiftiHeader): Uint8Array {
+  const size = header.version === 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE;
+  const out = new Uint8Array(stagedVoxOffset(header.version));
+  out.set(headerBytes.subarray(0, size));
+  const dv = new DataView(out.buffer);
+  if (header.version === 1) {
+    dv.setFloat32(108, out.length, header.littleEndian);
+    out.set([0x6e, 0x2b, 0x31, 0], 344); // "n+1\0"
+  } else {
+    dv.setBigInt64(168, BigInt(out.length), header.littleEndian);
+    out.set([0x6e, 0x2b, 0x32, 0, 0x0d, 0x0a, 0x1a, 0x0a], 4); // "n+2\0\r\n\x1a\n"
+  }
+  return out;
+}
+
+/**
+ * Pass 2: the staged copy as a stream — the staged header, then the voxels
+ * read again from the input. The stream errors (so no object is stored) when
+ * the input no longer hashes to `hash`: it changed since pass 1.
+ */
+export async function stagedStream(
+  input: InputSource,
+  compression: Compression,
+  hash: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = await InputReader.open(input, compression);
+  const voxels = reader.voxels();
+  let head: Uint8Array | null = stagedHeaderBytes(reader.headerBytes, reader.header);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (head) {
+        controller.enqueue(head);
+        head = null;
+        return;
+      }
+      const r = await voxels.next();
+      if (!r.done) {
+        controller.enqueue(r.value);
+        return;
+      }
+      if (reader.hash() !== hash) {
+        throw new Error(
+          `Cannot stage ${input.name}: the input changed while it was being read ` +
+            `(SHA-256 ${reader.hash()}, expected ${hash})`,
+        );
+      }
+      controller.close();
+    },
+    async cancel() {
+      await voxels.return(undefined);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * Write the staged copy (streamed from the input, when absent) and the
+ * reference volume.
+ */
 export async function stageRun(
   objects: ObjectStore,
   id: string,
-  bytes: Uint8Array,
-  reference: Float32Array,
+  input: InputSource,
+  compression: Compression,
+  run: OpenedRun,
 ): Promise<void> {
   const keys = jobKeys(id);
-  if (!(await objects.head(keys.staged))) await objects.put(keys.staged, bytes);
-  await objects.put(keys.ref(1), float32Bytes(reference));
+  if (!(await objects.head(keys.staged))) {
+    await objects.put(keys.staged, await stagedStream(input, compression, run.hash));
+  }
+  await objects.put(keys.ref(1), float32Bytes(run.reference));
 }

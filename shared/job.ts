@@ -188,8 +188,13 @@ export interface JobRecord {
   id: string;
   version: string;
   state: JobState;
-  /** The input as the trigger named it (a path or an object key) and its facts. */
-  input: { name: string; size: number; hash: string };
+  /**
+   * The input as the trigger named it (`name`: a path or key, for messages and
+   * the output stem), its object key in the input store (`key`: the `.nii`,
+   * `.nii.gz`, or the file of a `.hdr`/`.img` pair it was given as; enough to
+   * re-run the job from its record) and its facts (raw bytes, SHA-256).
+   */
+  input: { name: string; key: string; size: number; hash: string };
   options: JobOptions;
   created: string;
   updated: string;

@@ -31,7 +31,10 @@ import { DoJobStore, INDEX_NAME } from "./do_job_store.ts";
 import type { JobRequest } from "./job_object.ts";
 
 /** Hex SHA-256 and size of an R2 object, streamed (the bytes are never held whole). */
-async function hashObject(bucket: R2Bucket, key: string): Promise<{ hash: string; size: number }> {
+async function hashObject(
+  bucket: R2Bucket,
+  key: string,
+): Promise<{ hash: string; size: number; etag: string }> {
   const obj = await bucket.get(key);
   if (!obj) throw new InputError(inputNameOf(key), "no such object in the bucket");
   const digest = new crypto.DigestStream("SHA-256");
@@ -41,7 +44,7 @@ async function hashObject(bucket: R2Bucket, key: string): Promise<{ hash: string
     (b) => b.toString(16).padStart(2, "0"),
   )
     .join("");
-  return { hash, size: obj.size };
+  return { hash, size: obj.size, etag: obj.etag };
 }
 
 export class DurableJobService implements JobApi {
@@ -55,10 +58,10 @@ export class DurableJobService implements JobApi {
 
   /** Start (or find) the job for the object at `key` with checked options. */
   async submit(key: string, options: JobOptions, rerun = false): Promise<Submitted> {
-    const { hash, size } = await hashObject(this.#env.BUCKET, key);
+    const { hash, size, etag } = await hashObject(this.#env.BUCKET, key);
     const resolved = { ...options, compress: options.compress ?? isGzipName(inputNameOf(key)) };
     const id = await jobId(hash, resolved);
-    return await this.#start({ id, inputKey: key, options: resolved, hash, size }, rerun);
+    return await this.#start({ id, inputKey: key, options: resolved, hash, size, etag }, rerun);
   }
 
   /** An object landed in the inbox: its job with the default options, unless one exists. */

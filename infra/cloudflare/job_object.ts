@@ -15,8 +15,9 @@
  * finished ranges are skipped, parameters and slabs already stored are kept.
  * A finished run deletes the watchdog.
  *
- * Memory: `register()` holds the whole input (compressed and raw) in this
- * object's isolate (128 MB), which bounds the run size on Workers.
+ * Memory: `register()` streams the input from R2 (twice: to hash and validate
+ * it, then to stage it) and the outputs back to R2, so this object holds a few
+ * frames at a time, not the run.
  *
  * @module
  */
@@ -34,7 +35,6 @@ import {
 } from "../../shared/job.ts";
 import type { FrameEntry } from "../../shared/ports/job_store.ts";
 import { JobFailed, register } from "../../orchestrator/register.ts";
-import { sha256Hex } from "../../orchestrator/job_id.ts";
 import { inputNameOf, outputPrefix } from "../../orchestrator/job_service.ts";
 import { zlibCompression } from "../deno/zlib_compression.ts";
 import { DoJobStore } from "./do_job_store.ts";
@@ -63,6 +63,8 @@ export interface JobRequest {
   options: JobOptions;
   hash: string;
   size: number;
+  /** The input object's R2 etag when the job was submitted (a changed object is refused). */
+  etag?: string;
   /** Recompute from scratch (a job record of an older pipeline version under this id). */
   force?: boolean;
 }
@@ -365,16 +367,16 @@ export class JobObject extends DurableObject<Env> {
     };
     try {
       const name = inputNameOf(req.inputKey);
-      const bytes = await objects.get(req.inputKey);
-      if (!bytes) throw new InputError(name, "no such object in the bucket");
-      if (await sha256Hex(bytes) !== req.hash) {
+      const head = await this.env.BUCKET.head(req.inputKey);
+      if (!head) throw new InputError(name, "no such object in the bucket");
+      if (req.etag !== undefined && head.etag !== req.etag) {
         throw new InputError(
           name,
           "was replaced in the bucket after the job started (a new upload starts a new job)",
         );
       }
-      await register({
-        input: { name, bytes },
+      const summary = await register({
+        input: { name, store: objects, key: req.inputKey },
         options: req.options,
         outputs: objects,
         outputPrefix: outputPrefix(req.id),
@@ -387,6 +389,9 @@ export class JobObject extends DurableObject<Env> {
         compression: zlibCompression,
         rasterizer: workersRasterizer,
       });
+      if (summary.job !== req.id) {
+        throw new Error(`Cannot run job ${req.id}: its input now gives job ${summary.job}`);
+      }
       if (req.force) {
         this.#sql.exec(
           "UPDATE request SET body = ?",

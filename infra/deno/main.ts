@@ -17,11 +17,12 @@ import { zlibCompression } from "./zlib_compression.ts";
 import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { absolutePath, dirnameOf } from "./paths.ts";
 
-async function readInput(path: string, shown: string): Promise<Uint8Array> {
+/** Check the input file is there and readable; the orchestrator streams it from its folder. */
+async function checkInput(path: string, shown: string): Promise<void> {
   try {
     const st = await Deno.stat(path);
     if (st.isDirectory) throw new InputError(shown, "is a folder, not a NIfTI file");
-    return await Deno.readFile(path);
+    (await Deno.open(path, { read: true })).close();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new InputError(shown, "no such file");
     if (e instanceof Deno.errors.PermissionDenied) throw new InputError(shown, "permission denied");
@@ -46,7 +47,7 @@ async function main(args: string[]): Promise<number> {
   const inputPath = absolutePath(cwd, opts.input);
   const outDir = absolutePath(cwd, opts.out ?? dirnameOf(inputPath));
   const storeDir = absolutePath(cwd, opts.store ?? ".realign");
-  const bytes = await readInput(inputPath, opts.input);
+  await checkInput(inputPath, opts.input);
   await Deno.mkdir(storeDir, { recursive: true });
   await Deno.mkdir(outDir, { recursive: true });
   const kvPath = `${storeDir}/jobs.sqlite`;
@@ -66,7 +67,11 @@ async function main(args: string[]): Promise<number> {
   const started = performance.now();
   try {
     const summary = await register({
-      input: { name: opts.input, bytes },
+      input: {
+        name: opts.input,
+        store: new LocalFolderStore(dirnameOf(inputPath)),
+        key: inputPath.slice(inputPath.lastIndexOf("/") + 1),
+      },
       options: opts.job,
       outputs: new LocalFolderStore(outDir),
       maxSlabBytes: opts.maxSlabMb * 1024 * 1024,

@@ -30,7 +30,15 @@ export function makeResvgRasterizer(
   fonts: () => Promise<Uint8Array[]>,
 ): Rasterizer {
   let ready: Promise<Uint8Array[]> | null = null;
+  const load = () =>
+    ready ??= (async () => {
+      await ensureWasm(await wasm());
+      return await fonts();
+    })();
   return {
+    async warm(): Promise<void> {
+      await load();
+    },
     async svgToPng(svg: string, options: RasterOptions = {}): Promise<Uint8Array> {
       const scale = options.scale ?? 1;
       if (!(Number.isFinite(scale) && scale > 0)) {
@@ -38,11 +46,7 @@ export function makeResvgRasterizer(
           `Cannot rasterize SVG: scale must be positive, current value is ${scale}`,
         );
       }
-      ready ??= (async () => {
-        await ensureWasm(await wasm());
-        return await fonts();
-      })();
-      const fontBuffers = await ready;
+      const fontBuffers = await load();
       const r = new Resvg(svg, {
         font: {
           fontBuffers,

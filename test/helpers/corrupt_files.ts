@@ -139,3 +139,26 @@ export function randomBytes(n: number, seed = 12345): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Builds a `.hdr`/`.img` pair holding the same image as {@link buildNifti}
+ * with `spec`: the header with magic "ni1" (or "ni2") and vox_offset 0, and
+ * the voxels alone.
+ */
+export function buildPair(spec: RawNiftiSpec = {}): { hdr: Uint8Array; img: Uint8Array } {
+  const v = spec.version ?? 1;
+  const le = spec.littleEndian ?? true;
+  const hdrSize = v === 1 ? 348 : 540;
+  const voxOffset = v === 1 ? 352 : 544;
+  const single = buildNifti({ ...spec, voxOffset });
+  const hdr = single.slice(0, hdrSize);
+  const dv = new DataView(hdr.buffer);
+  if (v === 1) {
+    dv.setFloat32(108, 0, le);
+    hdr.set([0x6e, 0x69, 0x31, 0], 344); // "ni1\0"
+  } else {
+    dv.setBigInt64(168, 0n, le);
+    hdr.set([0x6e, 0x69, 0x32, 0], 4); // "ni2\0", then "\r\n\x1a\n" as built
+  }
+  return { hdr, img: single.slice(voxOffset) };
+}

@@ -11,7 +11,7 @@ import { JobService, type JobStatus, outputPrefix } from "../../orchestrator/job
 import { openRun } from "../../orchestrator/open_run.ts";
 import { cliOptions } from "../../orchestrator/cli_options.ts";
 import { requestOptions } from "../../orchestrator/request_options.ts";
-import { PIPELINE_VERSION } from "../../shared/job.ts";
+import { DEFAULT_OPTIONS, PIPELINE_VERSION } from "../../shared/job.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
@@ -185,10 +185,11 @@ Deno.test("API: token, bad options, upload → done, outputs, duplicates, r2 eve
 
     // a broken file: the job fails with kind "input" and openRun's (the CLI's) message
     const broken = sample.slice(0, 3000);
-    let expected = "";
-    await openRun("broken.nii.gz", broken, zlibCompression).catch((e) => expected = e.message);
-    assert(expected.startsWith("broken.nii.gz: "), expected);
     const rb = await call("/v1/inbox/broken.nii.gz", { method: "PUT", body: broken });
+    let expected = "";
+    const stored = { name: "broken.nii.gz", store: bucket, key: "inbox/broken.nii.gz" };
+    await openRun(stored, zlibCompression, DEFAULT_OPTIONS).catch((e) => expected = e.message);
+    assert(expected.startsWith("broken.nii.gz: "), expected);
     const failed = await waitFor(call, (await rb.json()).job);
     assertEquals(failed.state, "failed");
     assertEquals(failed.error, { message: expected, kind: "input" });

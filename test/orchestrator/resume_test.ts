@@ -39,7 +39,12 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
   const objects = new LocalFolderStore(`${dir}/objects`);
   const outputs = new LocalFolderStore(`${dir}/out`);
   const pool = new WorkerPoolInvoker(2, { storeDir: `${dir}/objects`, kvPath });
-  const input = { name: "run_bold.nii.gz", bytes: await Deno.readFile(SAMPLE) };
+  const slash = SAMPLE.lastIndexOf("/");
+  const input = {
+    name: "run_bold.nii.gz",
+    store: new LocalFolderStore(SAMPLE.slice(0, slash)),
+    key: SAMPLE.slice(slash + 1),
+  };
   try {
     const crashing = new CrashingReslice(pool, true);
     let failed: JobFailed | null = null;
@@ -57,6 +62,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
     }
     assert(failed !== null, "the job fails");
     assertEquals(failed.record.state, "failed");
+    assertEquals(failed.record.input.key, input.key, "the input's key is recorded");
     assertEquals(failed.record.error?.kind, "internal");
     assert(/function crashed/.test(failed.record.error?.message ?? ""), "cause recorded");
     assert(/^\d+-\d+$/.test(failed.record.error?.range ?? ""), "range recorded");
