@@ -160,7 +160,7 @@ export async function register(
   // a resumed job starts clean: an earlier failure is not this run's
   const { error: _earlier, ...fresh } = record;
   record = fresh;
-  await save({ state: "running", phase: "stage" });
+  await save({ state: "running", phase: "stage", frames: nt });
   const tasks: (TaskResult & { phase: string })[] = [];
   // Load the plot renderer while the functions work (its first use is in gather).
   ports.rasterizer.warm?.().catch(() => {});
