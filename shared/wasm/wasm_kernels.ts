@@ -1,8 +1,8 @@
 /**
  * The WebAssembly resampling kernels (source shared/wasm/kernels.as, bytes in
- * kernels_wasm_bytes.ts): `resliceTrilinear`, `resliceBspline` (degrees 2–7)
- * and `bsplineCoefficients`, with the JS kernels' signatures and results (the
- * same f64 arithmetic in the same order: equal bit for bit).
+ * kernels_wasm_bytes.ts): `resliceTrilinear`, `resliceBspline` (degrees 2–7
+ * in WebAssembly; 0 and 1 go to the JS kernel) and `bsplineCoefficients`,
+ * with the JS kernels' signatures and conventions.
  *
  * {@link loadWasmKernels} compiles the embedded bytes synchronously
  * (`new WebAssembly.Module`), once per module instance (one per worker), and
@@ -30,33 +30,12 @@ import {
   PREFILTER_TOLERANCE,
 } from "../interp/bspline_prefilter.ts";
 import { bsplinePieces } from "../interp/bspline_sample.ts";
+import { resliceBspline as resliceBsplineJs } from "../interp/bspline_reslice.ts";
+import type { ResampleKernels } from "../resample_kernels.ts";
 import { KERNELS_WASM_BASE64 } from "./kernels_wasm_bytes.ts";
 
-/** The kernels' JS-compatible entry points (same arguments as the JS functions). */
-export interface WasmKernels {
-  /** As `resliceTrilinear` (shared/reslice_kernel.ts). */
-  resliceTrilinear(
-    src: ArrayLike<number>,
-    dims: readonly [number, number, number],
-    v2v: Mat4,
-    out: Float32Array,
-  ): void;
-  /** As `resliceBspline` (shared/interp/bspline_reslice.ts); degrees 2–7. */
-  resliceBspline(
-    coef: Float32Array,
-    dims: readonly [number, number, number],
-    degree: number,
-    v2v: Mat4,
-    out: Float32Array,
-  ): void;
-  /** As `bsplineCoefficients` (shared/interp/bspline_prefilter.ts). */
-  bsplineCoefficients(
-    src: ArrayLike<number>,
-    dims: readonly [number, number, number],
-    degree: number,
-    out?: Float32Array,
-  ): Float32Array;
-}
+/** The WebAssembly kernels: {@link ResampleKernels} named "wasm". */
+export type WasmKernels = ResampleKernels & { readonly name: "wasm" };
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -136,6 +115,7 @@ function create(): WasmKernels {
   };
 
   return {
+    name: "wasm",
     resliceTrilinear(src, dims, v2v, out) {
       const [nx, ny, nz] = dims;
       check(nx * ny * nz, src, out);
@@ -148,7 +128,7 @@ function create(): WasmKernels {
     },
     resliceBspline(coef, dims, degree, v2v, out) {
       checkBsplineDegree(degree);
-      if (degree < 2) throw new RangeError(`Cannot reslice: wasm B-spline degree ${degree} < 2`);
+      if (degree < 2) return resliceBsplineJs(coef, dims, degree, v2v, out); // JS handles 0, 1
       const [nx, ny, nz] = dims;
       check(nx * ny * nz, coef, out);
       const { n3, a, b, d } = layout(nx, ny, nz);
@@ -207,19 +187,23 @@ function create(): WasmKernels {
   };
 }
 
+/**
+ * A new instance of the WebAssembly kernels, or null where this runtime
+ * cannot compile the embedded module (e.g. Cloudflare Workers, where
+ * `new WebAssembly.Module(bytes)` throws). Each instance has its own memory.
+ */
+export function tryWasmKernels(): WasmKernels | null {
+  try {
+    return create();
+  } catch {
+    return null;
+  }
+}
+
 let cached: WasmKernels | null | undefined;
 
-/**
- * The WebAssembly kernels, or null where this runtime cannot compile the
- * embedded module (e.g. Cloudflare Workers). Compiled once, then cached.
- */
+/** {@link tryWasmKernels}, once per module instance (per worker), then cached. */
 export function loadWasmKernels(): WasmKernels | null {
-  if (cached === undefined) {
-    try {
-      cached = create();
-    } catch {
-      cached = null;
-    }
-  }
+  if (cached === undefined) cached = tryWasmKernels();
   return cached;
 }
