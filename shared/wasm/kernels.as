@@ -395,20 +395,56 @@ function axisOffsets(i0: i32, degree: i32, n: i32, stride: i32, o: usize): void 
   }
 }
 
-/** Σ_k wz_k Σ_j wy_j Σ_i wx_i c[oz_k + oy_j + ox_i], left to right as sumFolded / sumN. */
+/**
+ * Σ_k wz_k Σ_j wy_j Σ_i wx_i c[oz_k + oy_j + ox_i], any degree, with folded
+ * offsets on every axis (OX in elements, OY, OZ in bytes): the voxels near
+ * the x edges.
+ */
 function sumGeneral(c: usize, degree: i32): f64 {
   let v: f64 = 0;
   for (let k = 0; k <= degree; k++) {
     let s: f64 = 0;
     for (let j = 0; j <= degree; j++) {
-      const o = gi(OZ, k) + gi(OY, j);
+      const o = c + <usize>gi(OZ, k) + <usize>gi(OY, j);
       let r: f64 = 0;
-      for (let i = 0; i <= degree; i++) r += ld(c, o + gi(OX, i)) * gw(WX, i);
+      for (let i = 0; i <= degree; i++) r += load<f64>(o + (<usize>gi(OX, i) << 3)) * gw(WX, i);
       s += r * gw(WY, j);
     }
     v += s * gw(WZ, k);
   }
   return v;
+}
+
+/**
+ * The sum for any degree with the x taps contiguous from `p` and the y, z
+ * taps at the byte offsets OY, OZ: each x-tap row is dotted with wx two taps
+ * at a time (f64x2; an odd last tap scalar), weighted by wy, then by wz.
+ */
+function sumN(p: usize, degree: i32): f64 {
+  const n1 = degree + 1, pairs = n1 >> 1, odd = (n1 & 1) != 0;
+  const last = <usize>degree << 3, wl = gw(WX, degree);
+  let vv = f64x2.splat(0);
+  let vs: f64 = 0;
+  for (let k = 0; k <= degree; k++) {
+    const z = p + <usize>gi(OZ, k);
+    let sv = f64x2.splat(0);
+    let ss: f64 = 0;
+    for (let j = 0; j <= degree; j++) {
+      const q = z + <usize>gi(OY, j);
+      let rv = f64x2.mul(v128.load(q), v128.load(WX));
+      for (let t = 1; t < pairs; t++) {
+        const o = <usize>t << 4;
+        rv = f64x2.add(rv, f64x2.mul(v128.load(q + o), v128.load(WX + o)));
+      }
+      const wy = gw(WY, j);
+      sv = f64x2.add(sv, f64x2.mul(rv, f64x2.splat(wy)));
+      if (odd) ss += load<f64>(q + last) * wl * wy;
+    }
+    const wz = gw(WZ, k);
+    vv = f64x2.add(vv, f64x2.mul(sv, f64x2.splat(wz)));
+    vs += ss * wz;
+  }
+  return f64x2.extract_lane(vv, 0) + f64x2.extract_lane(vv, 1) + vs;
 }
 
 /**
@@ -537,20 +573,16 @@ export function bspline(
           iz0 + 4 < nz
         ) {
           v = sum4(coef + (<usize>(ix0 + iy0 * sy + iz0 * sz) << 3), <usize>sy8, <usize>sz8, false);
-        } else if (degree == 4) {
-          axisOffsets(iy0, 4, ny, sy8, OY);
-          axisOffsets(iz0, 4, nz, sz8, OZ);
-          if (ix0 >= 0 && ix0 + 4 < nx) {
-            v = sum4(coef + (<usize>ix0 << 3), 0, 0, true);
-          } else {
-            axisOffsets(ix0, 4, nx, 1, OX);
-            v = sum4Edge(coef);
-          }
         } else {
-          axisOffsets(iy0, degree, ny, sy, OY);
-          axisOffsets(iz0, degree, nz, sz, OZ);
-          axisOffsets(ix0, degree, nx, 1, OX);
-          v = sumGeneral(coef, degree);
+          axisOffsets(iy0, degree, ny, sy8, OY);
+          axisOffsets(iz0, degree, nz, sz8, OZ);
+          if (ix0 >= 0 && ix0 + degree < nx) {
+            const p = coef + (<usize>ix0 << 3);
+            v = degree == 4 ? sum4(p, 0, 0, true) : sumN(p, degree);
+          } else {
+            axisOffsets(ix0, degree, nx, 1, OX);
+            v = degree == 4 ? sum4Edge(coef) : sumGeneral(coef, degree);
+          }
         }
         store<f32>(row + (<usize>i << 2), <f32>v);
         x += cx;
