@@ -139,6 +139,39 @@ Deno.test("wasm trilinear equals JS on random volumes and motions, edges and out
   assert(zeros > 1000 && inside > 100000, `both outside (${zeros}) and inside (${inside}) covered`);
 });
 
+/** A random general affine (rotation, scaling, shear, reflection; steps of either sign). */
+function randomAffine(dims: Dims, r: () => number): Mat4 {
+  const m: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) m.push(3 * r() - 1.5);
+    m.push((r() - 0.5) * dims[i]! + dims[i]! / 2);
+  }
+  return [...m, 0, 0, 0, 1];
+}
+
+Deno.test("wasm kernels equal JS under general affines (scaling, shear, negative steps)", () => {
+  const r = rng(17);
+  const dims: Dims = [23, 19, 11];
+  const src = volume(dims, r);
+  const js = new Float32Array(src.length), w = new Float32Array(src.length);
+  let zeros = 0, inside = 0;
+  for (let rep = 0; rep < 12; rep++) {
+    const v2v = randomAffine(dims, r);
+    resliceTrilinear(src, dims, v2v, js);
+    wasm!.resliceTrilinear(src, dims, v2v, w);
+    const [z, nz] = assertNear(w, js, `trilinear affine ${rep}`);
+    zeros += z;
+    inside += nz;
+    for (const degree of [3, 4]) {
+      const coef = bsplineCoefficients(src, dims, degree);
+      resliceBspline(coef, dims, degree, v2v, js);
+      wasm!.resliceBspline(coef, dims, degree, v2v, w);
+      assertNear(w, js, `B-spline ${degree} affine ${rep}`);
+    }
+  }
+  assert(zeros > 1000 && inside > 1000, `both outside (${zeros}) and inside (${inside}) covered`);
+});
+
 Deno.test("wasm trilinear: identity and integer shifts copy exactly, oblique A⁻¹·A keeps edges", () => {
   const r = rng(5);
   const dims: Dims = [13, 8, 6];
