@@ -1,6 +1,6 @@
 // AssemblyScript source of the WebAssembly resampling kernels (compiled by
 // `deno task build-wasm` into kernels_wasm_bytes.ts; not a Deno module, hence
-// the .as extension). Each function is a line-by-line port of its JS twin:
+// the .as extension). Each export follows its JS twin's logic:
 //
 //   trilinear  ← resliceTrilinear   (shared/reslice_kernel.ts)
 //   bspline    ← resliceBspline     (shared/interp/bspline_reslice.ts)
@@ -11,9 +11,9 @@
 // in f64x2 lanes, lane-wise the scalar operations: its coefficients are the
 // JS ones bit for bit. The reslice kernels read an f64 copy of the volume
 // (`widen`) and use f64x2 SIMD — trilinear two voxels at a time (stepping the
-// position by 2·c), B-spline degree 4 two x taps at a time — so they differ
-// from JS by rounding only (~1e-15 relative); the row intervals, edge voxels
-// and zeroing are the JS logic exactly.
+// position by 2·c), B-spline two x taps at a time (degree 4 unrolled) — so
+// they differ from JS by rounding only (~1e-15 relative); the row intervals,
+// edge voxels, mirror folding and zeroing are the JS logic exactly.
 //
 // No allocation: the caller (shared/wasm/wasm_kernels.ts) lays out the memory
 // and passes byte addresses. Matrices are 12 f64 (the top three rows of the
