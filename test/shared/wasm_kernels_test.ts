@@ -266,6 +266,9 @@ Deno.test("wasm B-spline reslice: identity reproduces the input, integer shift m
       for (let i = 0; i < src.length; i++) {
         assert(Math.abs(out[i]! - src[i]!) <= tol, `degree ${degree} identity voxel ${i}`);
       }
+      const js = new Float32Array(src.length);
+      resliceBspline(coef, dims, degree, v2v, js);
+      assertNear(out, js, `degree ${degree} identity vs JS`);
     }
     const js = new Float32Array(src.length);
     resliceBspline(coef, dims, degree, shift(2, -1, 1), js);
