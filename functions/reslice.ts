@@ -18,9 +18,8 @@ import { SlabStats } from "../shared/slab_stats.ts";
 import { ReportPart } from "../shared/report/report_part.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
-import { bsplineCoefficients } from "../shared/interp/bspline_prefilter.ts";
-import { resliceBspline } from "../shared/interp/bspline_reslice.ts";
-import { frameCoverage, resliceTrilinear } from "../shared/reslice_kernel.ts";
+import { resampleKernels } from "../shared/resample_kernels.ts";
+import { frameCoverage } from "../shared/reslice_kernel.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { readFrames } from "./read_frames.ts";
@@ -60,6 +59,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const stats = new SlabStats(n3, end - start, brain);
   const report = task.reportKey && brain ? new ReportPart(brain, end - start) : null;
   const degree = task.options.interpReslice;
+  const kernels = resampleKernels(); // WebAssembly where the runtime compiles it, else JS
   const coef = degree > 1 ? new Float32Array(n3) : null;
   const obpv = encoding.bytesPerVoxel;
   const out = task.slabKey ? new Uint8Array((end - start) * n3 * obpv) : null;
@@ -74,10 +74,10 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     const m = mul4(task.toFirst, fromRows12(p.m));
     const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
     if (degree <= 1) {
-      resliceTrilinear(frameIn, [nx, ny, nz], v2v, frameOut);
+      kernels.resliceTrilinear(frameIn, [nx, ny, nz], v2v, frameOut);
     } else {
-      bsplineCoefficients(frameIn, [nx, ny, nz], degree, coef!);
-      resliceBspline(coef!, [nx, ny, nz], degree, v2v, frameOut);
+      kernels.bsplineCoefficients(frameIn, [nx, ny, nz], degree, coef!);
+      kernels.resliceBspline(coef!, [nx, ny, nz], degree, v2v, frameOut);
     }
     covered.fill(1);
     frameCoverage([nx, ny, nz], v2v, covered);

@@ -27,7 +27,7 @@
 export const MAX_BSPLINE_DEGREE = 7;
 
 /** Truncation tolerance of the initial causal sum. */
-const TOLERANCE = 1e-10;
+export const PREFILTER_TOLERANCE = 1e-10;
 
 /** The poles (all in (−1, 0)) of the B-spline prefilter of each degree 0–7. */
 const POLES: readonly (readonly number[])[] = [
@@ -88,7 +88,7 @@ function filterLines(
   for (let p = 0; p < poles.length; p++) {
     const z = poles[p]!;
     // Initial causal coefficient, c⁺[0] = Σ_k z^k c[k] over the mirrored line.
-    const horizon = Math.ceil(Math.log(TOLERANCE) / Math.log(Math.abs(z)));
+    const horizon = Math.ceil(Math.log(PREFILTER_TOLERANCE) / Math.log(Math.abs(z)));
     if (horizon < n) {
       for (let l = 0; l < L; l++) acc[l] = buf[l]!;
       let zk = z;
@@ -126,7 +126,7 @@ function filterLines(
 }
 
 /** Gain `Π (1 − z)(1 − 1/z)` of the poles: the filter's response to a constant is 1. */
-function poleGain(poles: readonly number[]): number {
+export function poleGain(poles: readonly number[]): number {
   let gain = 1;
   for (const z of poles) gain *= (1 - z) * (1 - 1 / z);
   return gain;

@@ -73,6 +73,12 @@ for (let n = 0; n <= MAX_BSPLINE_DEGREE; n++) {
   DPIECES.push(derivativeTable(n, PIECES[n]!));
 }
 
+/** The exact piece table of `βⁿ` (see `pieceTable`; read-only): `(n+1)²` coefficients. */
+export function bsplinePieces(degree: number): Float64Array {
+  checkBsplineDegree(degree);
+  return PIECES[degree]!;
+}
+
 /**
  * Writes the weights of the `degree + 1` coefficients serving position `x`
  * to `w[0..degree]` and returns the index of the first one (`i0`, before

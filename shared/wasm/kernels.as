@@ -1,0 +1,730 @@
+// AssemblyScript source of the WebAssembly resampling kernels (compiled by
+// `deno task build-wasm` into kernels_wasm_bytes.ts; not a Deno module, hence
+// the .as extension). Each export follows its JS twin's logic:
+//
+//   trilinear  ← resliceTrilinear   (shared/reslice_kernel.ts)
+//   bspline    ← resliceBspline     (shared/interp/bspline_reslice.ts)
+//   prefilter  ← bsplineCoefficients (shared/interp/bspline_prefilter.ts)
+//
+// All arithmetic is f64, as in JS (WebAssembly has no fused multiply-add and
+// binaryen does not reassociate floats). The prefilter runs two lines at once
+// in f64x2 lanes, lane-wise the scalar operations: its coefficients are the
+// JS ones bit for bit. The reslice kernels read an f64 copy of the volume
+// (`widen`) and use f64x2 SIMD — trilinear two voxels at a time (stepping the
+// position by 2·c), B-spline two x taps at a time (degree 4 unrolled) — so
+// they differ from JS by rounding only (~1e-15 relative); the row intervals,
+// edge voxels, mirror folding and zeroing are the JS logic exactly.
+//
+// No allocation: the caller (shared/wasm/wasm_kernels.ts) lays out the memory
+// and passes byte addresses. Matrices are 12 f64 (the top three rows of the
+// row-major 4×4).
+
+const EDGE_TOL: f64 = 1e-6;
+const FAST_MARGIN: f64 = 1e-7;
+const BSPLINE_EDGE_TOL: f64 = 1e-5;
+
+// rowInterval's result
+let rLo: i32 = 0;
+let rHi: i32 = 0;
+
+@inline
+function insideAt(
+  i: i32, up: f64, low: f64, bx: f64, by: f64, bz: f64, cx: f64, cy: f64, cz: f64,
+  nx: i32, ny: i32, nz: i32,
+): bool {
+  const fi = <f64>i;
+  const x = bx + fi * cx, y = by + fi * cy, z = bz + fi * cz;
+  return x >= -low && x <= <f64>(nx - 1) + up && y >= -low && y <= <f64>(ny - 1) + up &&
+    z >= -low && z <= <f64>(nz - 1) + up;
+}
+
+// axisRange narrows [aLo, aHi]
+let aLo: f64 = 0;
+let aHi: f64 = 0;
+
+@inline
+function axisRange(b: f64, c: f64, n: i32, up: f64, low: f64): void {
+  const lower = -low - b, upper = <f64>(n - 1) + up - b;
+  if (c == 0) {
+    if (!(lower <= 0 && upper >= 0)) aHi = -1;
+    return;
+  }
+  let a1 = lower / c, a2 = upper / c;
+  if (c < 0) {
+    const t = a1;
+    a1 = a2;
+    a2 = t;
+  }
+  const lo = Math.ceil(a1), hi = Math.floor(a2);
+  if (lo > aLo) aLo = lo;
+  if (hi < aHi) aHi = hi;
+}
+
+function rowInterval(
+  bx: f64, by: f64, bz: f64, cx: f64, cy: f64, cz: f64, nOut: i32, nx: i32, ny: i32, nz: i32,
+  up: f64, low: f64,
+): void {
+  aLo = 0;
+  aHi = <f64>(nOut - 1);
+  axisRange(bx, cx, nx, up, low);
+  axisRange(by, cy, ny, up, low);
+  axisRange(bz, cz, nz, up, low);
+  if (aLo > aHi) {
+    rLo = 1;
+    rHi = 0;
+    return;
+  }
+  let lo = <i32>aLo, hi = <i32>aHi;
+  while (lo <= hi && !insideAt(lo, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo++;
+  while (hi >= lo && !insideAt(hi, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi--;
+  if (lo <= hi) {
+    while (lo > 0 && insideAt(lo - 1, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) lo--;
+    while (hi < nOut - 1 && insideAt(hi + 1, up, low, bx, by, bz, cx, cy, cz, nx, ny, nz)) hi++;
+  }
+  rLo = lo;
+  rHi = hi;
+}
+
+/** Element `i` of an f64 volume (the kernels read f64 copies made by `widen`). */
+@inline
+function ld(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+
+function sampleTrilinear(src: usize, nx: i32, ny: i32, nz: i32, x: f64, y: f64, z: f64): f64 {
+  if (
+    !(x >= -EDGE_TOL && x <= <f64>(nx - 1) + EDGE_TOL && y >= -EDGE_TOL &&
+      y <= <f64>(ny - 1) + EDGE_TOL && z >= -EDGE_TOL && z <= <f64>(nz - 1) + EDGE_TOL)
+  ) return NaN;
+  let ix = <i32>x, iy = <i32>y, iz = <i32>z;
+  const mx = nx > 1 ? nx - 2 : 0, my = ny > 1 ? ny - 2 : 0, mz = nz > 1 ? nz - 2 : 0;
+  if (ix > mx) ix = mx;
+  if (iy > my) iy = my;
+  if (iz > mz) iz = mz;
+  const fx = x - <f64>ix, fy = y - <f64>iy, fz = z - <f64>iz;
+  const ox = nx > 1 ? 1 : 0, oy = ny > 1 ? nx : 0, oz = nz > 1 ? nx * ny : 0;
+  const o = ix + nx * (iy + ny * iz);
+  const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
+  const c00 = ld(src, o) * gx + ld(src, o + ox) * fx;
+  const c10 = ld(src, o + oy) * gx + ld(src, o + oy + ox) * fx;
+  const c01 = ld(src, o + oz) * gx + ld(src, o + oz + ox) * fx;
+  const c11 = ld(src, o + oz + oy) * gx + ld(src, o + oz + oy + ox) * fx;
+  return (c00 * gy + c10 * fy) * gz + (c01 * gy + c11 * fy) * fz;
+}
+
+@inline
+function zero(out: usize, from: i32, to: i32): void {
+  if (to > from) memory.fill(out + (<usize>from << 2), 0, <usize>(to - from) << 2);
+}
+
+/** Element `i` of the f64 volumes at `p0` and `p1`, as the two lanes of an f64x2. */
+@inline
+function pair(p0: usize, p1: usize, i: i32): v128 {
+  const o = <usize>i << 3;
+  return v128.load64_lane(p1 + o, v128.load64_zero(p0 + o), 1);
+}
+
+/** resliceTrilinear: `src` f64, `out` f32 volumes of nx·ny·nz; `m` 12 f64. */
+export function trilinear(src: usize, out: usize, nx: i32, ny: i32, nz: i32, m: usize): void {
+  const m1 = load<f64>(m, 8), m2 = load<f64>(m, 16), m3 = load<f64>(m, 24);
+  const m5 = load<f64>(m, 40), m6 = load<f64>(m, 48), m7 = load<f64>(m, 56);
+  const m9 = load<f64>(m, 72), m10 = load<f64>(m, 80), m11 = load<f64>(m, 88);
+  const cx = load<f64>(m, 0), cy = load<f64>(m, 32), cz = load<f64>(m, 64);
+  const oy = nx, oz = nx * ny;
+  const oxy = 1 + oy, oxz = 1 + oz, oyz = oy + oz, oxyz = 1 + oy + oz;
+  const thin = nx < 2 || ny < 2 || nz < 2;
+  let w: i32 = 0;
+  for (let k: i32 = 0; k < nz; k++) {
+    for (let j: i32 = 0; j < ny; j++) {
+      const fj = <f64>j, fk = <f64>k;
+      const bx = m1 * fj + m2 * fk + m3;
+      const by = m5 * fj + m6 * fk + m7;
+      const bz = m9 * fj + m10 * fk + m11;
+      let flo: i32 = 0, fhi: i32 = -1;
+      if (!thin) {
+        rowInterval(bx, by, bz, cx, cy, cz, nx, nx, ny, nz, -FAST_MARGIN, EDGE_TOL);
+        flo = rLo;
+        fhi = rHi;
+      }
+      let lo: i32, hi: i32;
+      if (flo <= fhi) {
+        lo = flo;
+        hi = fhi;
+        while (lo > 0 && insideAt(lo - 1, EDGE_TOL, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)) {
+          lo--;
+        }
+        while (
+          hi < nx - 1 && insideAt(hi + 1, EDGE_TOL, EDGE_TOL, bx, by, bz, cx, cy, cz, nx, ny, nz)
+        ) hi++;
+      } else {
+        rowInterval(bx, by, bz, cx, cy, cz, nx, nx, ny, nz, EDGE_TOL, EDGE_TOL);
+        lo = rLo;
+        hi = rHi;
+        flo = hi + 1;
+        fhi = hi;
+      }
+      const row = out + (<usize>w << 2);
+      if (lo > hi) {
+        zero(row, 0, nx);
+        w += nx;
+        continue;
+      }
+      zero(row, 0, lo);
+      zero(row, hi + 1, nx);
+      for (let i = lo; i < flo; i++) {
+        const fi = <f64>i;
+        store<f32>(
+          row + (<usize>i << 2),
+          <f32>sampleTrilinear(src, nx, ny, nz, bx + fi * cx, by + fi * cy, bz + fi * cz),
+        );
+      }
+      // Two voxels at a time in f64x2 lanes (i, i+1), stepping by 2·c. The cell
+      // is floor(max(x, 0)), which is JS's `x | 0` on x > −1; the cell's offset
+      // is formed in f64 (exact integers) and truncated once.
+      const ff = <f64>flo;
+      let x = bx + ff * cx, y = by + ff * cy, z = bz + ff * cz;
+      const oyf = f64x2.splat(<f64>oy), ozf = f64x2.splat(<f64>oz);
+      const zero2 = f64x2.splat(0), one2 = f64x2.splat(1);
+      let X = f64x2(x, x + cx), Y = f64x2(y, y + cy), Z = f64x2(z, z + cz);
+      const CX = f64x2.splat(2 * cx), CY = f64x2.splat(2 * cy), CZ = f64x2.splat(2 * cz);
+      let i = flo;
+      for (; i < fhi; i += 2) {
+        const AX = f64x2.floor(f64x2.pmax(X, zero2));
+        const AY = f64x2.floor(f64x2.pmax(Y, zero2));
+        const AZ = f64x2.floor(f64x2.pmax(Z, zero2));
+        const FX = f64x2.sub(X, AX), FY = f64x2.sub(Y, AY), FZ = f64x2.sub(Z, AZ);
+        const GX = f64x2.sub(one2, FX), GY = f64x2.sub(one2, FY), GZ = f64x2.sub(one2, FZ);
+        const O = i32x4.trunc_sat_f64x2_s_zero(
+          f64x2.add(AX, f64x2.add(f64x2.mul(AY, oyf), f64x2.mul(AZ, ozf))),
+        );
+        const p0 = src + (<usize>i32x4.extract_lane(O, 0) << 3);
+        const p1 = src + (<usize>i32x4.extract_lane(O, 1) << 3);
+        const s0 = pair(p0, p1, 0), s1 = pair(p0, p1, 1);
+        const s2 = pair(p0, p1, oy), s3 = pair(p0, p1, oxy);
+        const s4 = pair(p0, p1, oz), s5 = pair(p0, p1, oxz);
+        const s6 = pair(p0, p1, oyz), s7 = pair(p0, p1, oxyz);
+        const c00 = f64x2.add(f64x2.mul(s0, GX), f64x2.mul(s1, FX));
+        const c10 = f64x2.add(f64x2.mul(s2, GX), f64x2.mul(s3, FX));
+        const c01 = f64x2.add(f64x2.mul(s4, GX), f64x2.mul(s5, FX));
+        const c11 = f64x2.add(f64x2.mul(s6, GX), f64x2.mul(s7, FX));
+        const V = f64x2.add(
+          f64x2.mul(f64x2.add(f64x2.mul(c00, GY), f64x2.mul(c10, FY)), GZ),
+          f64x2.mul(f64x2.add(f64x2.mul(c01, GY), f64x2.mul(c11, FY)), FZ),
+        );
+        v128.store64_lane(row + (<usize>i << 2), f32x4.demote_f64x2_zero(V), 0);
+        X = f64x2.add(X, CX);
+        Y = f64x2.add(Y, CY);
+        Z = f64x2.add(Z, CZ);
+      }
+      if (i == fhi) {
+        x = f64x2.extract_lane(X, 0);
+        y = f64x2.extract_lane(Y, 0);
+        z = f64x2.extract_lane(Z, 0);
+        const ix = <i32>x, iy = <i32>y, iz = <i32>z;
+        const fx = x - <f64>ix, fy = y - <f64>iy, fz = z - <f64>iz;
+        const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
+        const p = src + (<usize>(ix + iy * oy + iz * oz) << 3);
+        const v = ((ld(p, 0) * gx + ld(p, 1) * fx) * gy +
+              (ld(p, oy) * gx + ld(p, oxy) * fx) * fy) * gz +
+          ((ld(p, oz) * gx + ld(p, oxz) * fx) * gy +
+              (ld(p, oyz) * gx + ld(p, oxyz) * fx) * fy) * fz;
+        store<f32>(row + (<usize>i << 2), <f32>v);
+      }
+      for (let i = fhi + 1; i <= hi; i++) {
+        const fi = <f64>i;
+        store<f32>(
+          row + (<usize>i << 2),
+          <f32>sampleTrilinear(src, nx, ny, nz, bx + fi * cx, by + fi * cy, bz + fi * cz),
+        );
+      }
+      w += nx;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- B-spline
+
+// Scratch (set by bspline()): weights wx, wy, wz (8 f64 each), offsets ox, oy, oz
+// (8 i32 each), and the piece table of the degree ((n+1)² f64, for degrees 6–7).
+let WX: usize = 0;
+let WY: usize = 0;
+let WZ: usize = 0;
+let OX: usize = 0;
+let OY: usize = 0;
+let OZ: usize = 0;
+let PIECES: usize = 0;
+
+@inline
+function sw(p: usize, j: i32, v: f64): void {
+  store<f64>(p + (<usize>j << 3), v);
+}
+
+@inline
+function gw(p: usize, j: i32): f64 {
+  return load<f64>(p + (<usize>j << 3));
+}
+
+@inline
+function si(p: usize, j: i32, v: i32): void {
+  store<i32>(p + (<usize>j << 2), v);
+}
+
+@inline
+function gi(p: usize, j: i32): i32 {
+  return load<i32>(p + (<usize>j << 2));
+}
+
+/** bsplineWeights: weights of the taps serving x to w[0..degree]; returns i0. */
+function weights(degree: i32, x: f64, w: usize): i32 {
+  switch (degree) {
+    case 2: {
+      const f0 = Math.floor(x - 0.5);
+      const t = x - f0 - 1;
+      const w1 = 0.75 - t * t;
+      const w2 = 0.5 * (t - w1 + 1);
+      sw(w, 0, 1 - w1 - w2);
+      sw(w, 1, w1);
+      sw(w, 2, w2);
+      return <i32>f0;
+    }
+    case 3: {
+      const f0 = Math.floor(x) - 1;
+      const t = x - f0 - 1;
+      const w3 = (1.0 / 6) * t * t * t;
+      const w0 = 1.0 / 6 + 0.5 * t * (t - 1) - w3;
+      const w2 = t + w0 - 2 * w3;
+      sw(w, 0, w0);
+      sw(w, 1, 1 - w0 - w2 - w3);
+      sw(w, 2, w2);
+      sw(w, 3, w3);
+      return <i32>f0;
+    }
+    case 4: {
+      const f0 = Math.floor(x - 1.5);
+      const t = x - f0 - 2;
+      const t2 = t * t;
+      const s = (1.0 / 6) * t2;
+      let w0 = 0.5 - t;
+      w0 *= w0;
+      w0 *= (1.0 / 24) * w0;
+      const t0 = t * (s - 11.0 / 24);
+      const t1 = 19.0 / 96 + t2 * (0.25 - s);
+      const w1 = t1 + t0, w3 = t1 - t0;
+      const w4 = w0 + t0 + 0.5 * t;
+      sw(w, 0, w0);
+      sw(w, 1, w1);
+      sw(w, 2, 1 - w0 - w1 - w3 - w4);
+      sw(w, 3, w3);
+      sw(w, 4, w4);
+      return <i32>f0;
+    }
+    case 5: {
+      const f0 = Math.floor(x) - 2;
+      let t = x - f0 - 2;
+      let t2 = t * t;
+      const w5 = (1.0 / 120) * t * t2 * t2;
+      t2 -= t;
+      const t4 = t2 * t2;
+      t -= 0.5;
+      const s = t2 * (t2 - 3);
+      sw(w, 0, (1.0 / 24) * (1.0 / 5 + t2 + t4) - w5);
+      let t0 = (1.0 / 24) * (t2 * (t2 - 5) + 46.0 / 5);
+      let t1 = (-1.0 / 12) * t * (s + 4);
+      sw(w, 2, t0 + t1);
+      sw(w, 3, t0 - t1);
+      t0 = (1.0 / 16) * (9.0 / 5 - s);
+      t1 = (1.0 / 24) * t * (t4 - t2 - 5);
+      sw(w, 1, t0 + t1);
+      sw(w, 4, t0 - t1);
+      sw(w, 5, w5);
+      return <i32>f0;
+    }
+    default: {
+      const half = <f64>(degree - 1) * 0.5;
+      const f0 = Math.floor(x - half);
+      const u = x - half - f0;
+      const np1 = degree + 1;
+      for (let j = 0; j <= degree; j++) {
+        const o = j * np1;
+        let acc = gw(PIECES, o + degree);
+        for (let p = degree - 1; p >= 0; p--) acc = acc * u + gw(PIECES, o + p);
+        sw(w, j, acc);
+      }
+      return <i32>f0;
+    }
+  }
+}
+
+/** The degree-4 case of `weights`, inlined in the reslice loop. */
+@inline
+function weights4(x: f64, w: usize): i32 {
+  const f0 = Math.floor(x - 1.5);
+  const t = x - f0 - 2;
+  const t2 = t * t;
+  const s = (1.0 / 6) * t2;
+  let w0 = 0.5 - t;
+  w0 *= w0;
+  w0 *= (1.0 / 24) * w0;
+  const t0 = t * (s - 11.0 / 24);
+  const t1 = 19.0 / 96 + t2 * (0.25 - s);
+  const w1 = t1 + t0, w3 = t1 - t0;
+  const w4 = w0 + t0 + 0.5 * t;
+  sw(w, 0, w0);
+  sw(w, 1, w1);
+  sw(w, 2, 1 - w0 - w1 - w3 - w4);
+  sw(w, 3, w3);
+  sw(w, 4, w4);
+  return <i32>f0;
+}
+
+function mirrorIndex(i: i32, n: i32): i32 {
+  if (i >= 0 && i < n) return i;
+  if (n == 1) return 0;
+  const period = 2 * n - 2;
+  i %= period;
+  if (i < 0) i += period;
+  return i >= n ? period - i : i;
+}
+
+@inline
+function axisOffsets(i0: i32, degree: i32, n: i32, stride: i32, o: usize): void {
+  if (i0 >= 0 && i0 + degree < n) {
+    for (let j = 0; j <= degree; j++) si(o, j, (i0 + j) * stride);
+  } else {
+    for (let j = 0; j <= degree; j++) si(o, j, mirrorIndex(i0 + j, n) * stride);
+  }
+}
+
+/**
+ * Σ_k wz_k Σ_j wy_j Σ_i wx_i c[oz_k + oy_j + ox_i], any degree, with folded
+ * offsets on every axis (OX in elements, OY, OZ in bytes): the voxels near
+ * the x edges.
+ */
+function sumGeneral(c: usize, degree: i32): f64 {
+  let v: f64 = 0;
+  for (let k = 0; k <= degree; k++) {
+    let s: f64 = 0;
+    for (let j = 0; j <= degree; j++) {
+      const o = c + <usize>gi(OZ, k) + <usize>gi(OY, j);
+      let r: f64 = 0;
+      for (let i = 0; i <= degree; i++) r += load<f64>(o + (<usize>gi(OX, i) << 3)) * gw(WX, i);
+      s += r * gw(WY, j);
+    }
+    v += s * gw(WZ, k);
+  }
+  return v;
+}
+
+/**
+ * The sum for any degree with the x taps contiguous from `p` and the y, z
+ * taps at the byte offsets OY, OZ: each x-tap row is dotted with wx two taps
+ * at a time (f64x2; an odd last tap scalar), weighted by wy, then by wz.
+ */
+function sumN(p: usize, degree: i32): f64 {
+  const n1 = degree + 1, pairs = n1 >> 1, odd = (n1 & 1) != 0;
+  const last = <usize>degree << 3, wl = gw(WX, degree);
+  let vv = f64x2.splat(0);
+  let vs: f64 = 0;
+  for (let k = 0; k <= degree; k++) {
+    const z = p + <usize>gi(OZ, k);
+    let sv = f64x2.splat(0);
+    let ss: f64 = 0;
+    for (let j = 0; j <= degree; j++) {
+      const q = z + <usize>gi(OY, j);
+      let rv = f64x2.mul(v128.load(q), v128.load(WX));
+      for (let t = 1; t < pairs; t++) {
+        const o = <usize>t << 4;
+        rv = f64x2.add(rv, f64x2.mul(v128.load(q + o), v128.load(WX + o)));
+      }
+      const wy = gw(WY, j);
+      sv = f64x2.add(sv, f64x2.mul(rv, f64x2.splat(wy)));
+      if (odd) ss += load<f64>(q + last) * wl * wy;
+    }
+    const wz = gw(WZ, k);
+    vv = f64x2.add(vv, f64x2.mul(sv, f64x2.splat(wz)));
+    vs += ss * wz;
+  }
+  return f64x2.extract_lane(vv, 0) + f64x2.extract_lane(vv, 1) + vs;
+}
+
+/**
+ * The degree-4 sum with the x taps contiguous: tap (i, j, k) at `p + i` (f64
+ * elements) plus the byte offset `yOff(j) + zOff(k)` — strides `sy`, `sz`
+ * when `fold` is false, else the folded offsets OY, OZ. For each z plane the
+ * 5 x-tap rows weighted by wy are summed as vectors (taps 0–1 and 2–3 in
+ * f64x2 lanes, tap 4 scalar), weighted by wz, and dotted with wx at the end.
+ */
+@inline
+function sum4(p: usize, sy: usize, sz: usize, fold: bool): f64 {
+  const v0 = gw(WY, 0), v1 = gw(WY, 1), v2 = gw(WY, 2), v3 = gw(WY, 3), v4 = gw(WY, 4);
+  const u0 = f64x2.splat(v0), u1 = f64x2.splat(v1), u2 = f64x2.splat(v2);
+  const u3 = f64x2.splat(v3), u4 = f64x2.splat(v4);
+  const y0: usize = fold ? <usize>gi(OY, 0) : 0, y1: usize = fold ? <usize>gi(OY, 1) : sy;
+  const y2: usize = fold ? <usize>gi(OY, 2) : 2 * sy, y3: usize = fold ? <usize>gi(OY, 3) : 3 * sy;
+  const y4: usize = fold ? <usize>gi(OY, 4) : 4 * sy;
+  let a01 = f64x2.splat(0), a23 = f64x2.splat(0);
+  let a4: f64 = 0;
+  for (let k = 0; k <= 4; k++) {
+    const z = p + (fold ? <usize>gi(OZ, k) : <usize>k * sz);
+    let q = z + y0;
+    let s01 = f64x2.mul(v128.load(q), u0), s23 = f64x2.mul(v128.load(q, 16), u0);
+    let s4 = load<f64>(q, 32) * v0;
+    q = z + y1;
+    s01 = f64x2.add(s01, f64x2.mul(v128.load(q), u1));
+    s23 = f64x2.add(s23, f64x2.mul(v128.load(q, 16), u1));
+    s4 += load<f64>(q, 32) * v1;
+    q = z + y2;
+    s01 = f64x2.add(s01, f64x2.mul(v128.load(q), u2));
+    s23 = f64x2.add(s23, f64x2.mul(v128.load(q, 16), u2));
+    s4 += load<f64>(q, 32) * v2;
+    q = z + y3;
+    s01 = f64x2.add(s01, f64x2.mul(v128.load(q), u3));
+    s23 = f64x2.add(s23, f64x2.mul(v128.load(q, 16), u3));
+    s4 += load<f64>(q, 32) * v3;
+    q = z + y4;
+    s01 = f64x2.add(s01, f64x2.mul(v128.load(q), u4));
+    s23 = f64x2.add(s23, f64x2.mul(v128.load(q, 16), u4));
+    s4 += load<f64>(q, 32) * v4;
+    const wz = gw(WZ, k);
+    const wzv = f64x2.splat(wz);
+    a01 = f64x2.add(a01, f64x2.mul(s01, wzv));
+    a23 = f64x2.add(a23, f64x2.mul(s23, wzv));
+    a4 += s4 * wz;
+  }
+  const r = f64x2.add(f64x2.mul(a01, v128.load(WX)), f64x2.mul(a23, v128.load(WX, 16)));
+  return f64x2.extract_lane(r, 0) + f64x2.extract_lane(r, 1) + a4 * gw(WX, 4);
+}
+
+/**
+ * The degree-4 sum with folded offsets on every axis (OX in elements, OY, OZ
+ * in bytes): the voxels near the x edges.
+ */
+function sum4Edge(c: usize): f64 {
+  const w0 = gw(WX, 0), w1 = gw(WX, 1), w2 = gw(WX, 2), w3 = gw(WX, 3), w4 = gw(WX, 4);
+  const x0 = c + (<usize>gi(OX, 0) << 3), x1 = c + (<usize>gi(OX, 1) << 3);
+  const x2 = c + (<usize>gi(OX, 2) << 3), x3 = c + (<usize>gi(OX, 3) << 3);
+  const x4 = c + (<usize>gi(OX, 4) << 3);
+  let v: f64 = 0;
+  for (let k = 0; k <= 4; k++) {
+    const z = <usize>gi(OZ, k);
+    let s: f64 = 0;
+    for (let j = 0; j <= 4; j++) {
+      const o = z + <usize>gi(OY, j);
+      s += (load<f64>(x0 + o) * w0 + load<f64>(x1 + o) * w1 + load<f64>(x2 + o) * w2 +
+        load<f64>(x3 + o) * w3 + load<f64>(x4 + o) * w4) * gw(WY, j);
+    }
+    v += s * gw(WZ, k);
+  }
+  return v;
+}
+
+/**
+ * resliceBspline for degrees 2–7: `coef` f64, `out` f32 volumes; `m` 12 f64;
+ * `scratch` 512 bytes (weights and offsets) followed by the piece table.
+ */
+export function bspline(
+  coef: usize, out: usize, nx: i32, ny: i32, nz: i32, degree: i32, m: usize, scratch: usize,
+): void {
+  WX = scratch;
+  WY = scratch + 64;
+  WZ = scratch + 128;
+  OX = scratch + 192;
+  OY = scratch + 224;
+  OZ = scratch + 256;
+  PIECES = scratch + 512;
+  const m1 = load<f64>(m, 8), m2 = load<f64>(m, 16), m3 = load<f64>(m, 24);
+  const m5 = load<f64>(m, 40), m6 = load<f64>(m, 48), m7 = load<f64>(m, 56);
+  const m9 = load<f64>(m, 72), m10 = load<f64>(m, 80), m11 = load<f64>(m, 88);
+  const cx = load<f64>(m, 0), cy = load<f64>(m, 32), cz = load<f64>(m, 64);
+  const sy = nx, sz = nx * ny;
+  const sy8 = sy << 3, sz8 = sz << 3;
+  let w: i32 = 0;
+  for (let k: i32 = 0; k < nz; k++) {
+    for (let j: i32 = 0; j < ny; j++) {
+      const fj = <f64>j, fk = <f64>k;
+      const bx = m1 * fj + m2 * fk + m3;
+      const by = m5 * fj + m6 * fk + m7;
+      const bz = m9 * fj + m10 * fk + m11;
+      rowInterval(bx, by, bz, cx, cy, cz, nx, nx, ny, nz, BSPLINE_EDGE_TOL, BSPLINE_EDGE_TOL);
+      const lo = rLo, hi = rHi;
+      const row = out + (<usize>w << 2);
+      if (lo > hi) {
+        zero(row, 0, nx);
+        w += nx;
+        continue;
+      }
+      zero(row, 0, lo);
+      const fl = <f64>lo;
+      let x = bx + fl * cx, y = by + fl * cy, z = bz + fl * cz;
+      for (let i = lo; i <= hi; i++) {
+        let ix0: i32, iy0: i32, iz0: i32;
+        if (degree == 4) {
+          ix0 = weights4(x, WX);
+          iy0 = weights4(y, WY);
+          iz0 = weights4(z, WZ);
+        } else {
+          ix0 = weights(degree, x, WX);
+          iy0 = weights(degree, y, WY);
+          iz0 = weights(degree, z, WZ);
+        }
+        let v: f64;
+        if (
+          degree == 4 && ix0 >= 0 && ix0 + 4 < nx && iy0 >= 0 && iy0 + 4 < ny && iz0 >= 0 &&
+          iz0 + 4 < nz
+        ) {
+          v = sum4(coef + (<usize>(ix0 + iy0 * sy + iz0 * sz) << 3), <usize>sy8, <usize>sz8, false);
+        } else {
+          axisOffsets(iy0, degree, ny, sy8, OY);
+          axisOffsets(iz0, degree, nz, sz8, OZ);
+          if (ix0 >= 0 && ix0 + degree < nx) {
+            const p = coef + (<usize>ix0 << 3);
+            v = degree == 4 ? sum4(p, 0, 0, true) : sumN(p, degree);
+          } else {
+            axisOffsets(ix0, degree, nx, 1, OX);
+            v = degree == 4 ? sum4Edge(coef) : sumGeneral(coef, degree);
+          }
+        }
+        store<f32>(row + (<usize>i << 2), <f32>v);
+        x += cx;
+        y += cy;
+        z += cz;
+      }
+      zero(row, hi + 1, nx);
+      w += nx;
+    }
+  }
+}
+
+// --------------------------------------------------------------- prefilter
+
+/**
+ * filterLines on `L` interleaved lines of length `n` in the f64 buffer `buf`;
+ * `poles` holds per pole [z, horizon, z^(n−1)] (3 f64 each), `acc` L f64.
+ */
+function filterLines(buf: usize, n: i32, L: i32, poles: usize, np: i32, acc: usize): void {
+  const last = (n - 1) * L;
+  const L2 = L & ~1;
+  for (let p = 0; p < np; p++) {
+    const z = load<f64>(poles + (<usize>(p * 3) << 3));
+    const horizon = <i32>load<f64>(poles + (<usize>(p * 3 + 1) << 3));
+    const zn1 = load<f64>(poles + (<usize>(p * 3 + 2) << 3));
+    const zv = f64x2.splat(z);
+    if (horizon < n) {
+      memory.copy(acc, buf, <usize>L << 3);
+      let zk = z;
+      for (let k = 1; k < horizon; k++) {
+        const o = buf + (<usize>(k * L) << 3);
+        const zkv = f64x2.splat(zk);
+        let l = 0;
+        for (; l < L2; l += 2) {
+          const a = acc + (<usize>l << 3);
+          v128.store(a, f64x2.add(v128.load(a), f64x2.mul(zkv, v128.load(o + (<usize>l << 3)))));
+        }
+        for (; l < L; l++) sw(acc, l, gw(acc, l) + zk * gw(o, l));
+        zk *= z;
+      }
+    } else {
+      const b = buf + (<usize>last << 3);
+      for (let l = 0; l < L; l++) sw(acc, l, gw(buf, l) + zn1 * gw(b, l));
+      let zk = z, z2k = zn1 * zn1 / z;
+      for (let k = 1; k <= n - 2; k++) {
+        const o = buf + (<usize>(k * L) << 3), f = zk + z2k;
+        const fv = f64x2.splat(f);
+        let l = 0;
+        for (; l < L2; l += 2) {
+          const a = acc + (<usize>l << 3);
+          v128.store(a, f64x2.add(v128.load(a), f64x2.mul(fv, v128.load(o + (<usize>l << 3)))));
+        }
+        for (; l < L; l++) sw(acc, l, gw(acc, l) + f * gw(o, l));
+        zk *= z;
+        z2k /= z;
+      }
+      const norm = 1 / (1 - zn1 * zn1);
+      for (let l = 0; l < L; l++) sw(acc, l, gw(acc, l) * norm);
+    }
+    memory.copy(buf, acc, <usize>L << 3);
+    // causal pass
+    for (let k = 1; k < n; k++) {
+      const o = buf + (<usize>(k * L) << 3), q = o - (<usize>L << 3);
+      let l = 0;
+      for (; l < L2; l += 2) {
+        const d = o + (<usize>l << 3);
+        v128.store(d, f64x2.add(v128.load(d), f64x2.mul(zv, v128.load(q + (<usize>l << 3)))));
+      }
+      for (; l < L; l++) sw(o, l, gw(o, l) + z * gw(q, l));
+    }
+    // anti-causal
+    const a = z / (z * z - 1);
+    const bl = buf + (<usize>last << 3), bq = bl - (<usize>L << 3);
+    for (let l = 0; l < L; l++) sw(bl, l, a * (z * gw(bq, l) + gw(bl, l)));
+    for (let k = n - 2; k >= 0; k--) {
+      const o = buf + (<usize>(k * L) << 3), q = o + (<usize>L << 3);
+      let l = 0;
+      for (; l < L2; l += 2) {
+        const d = o + (<usize>l << 3);
+        v128.store(
+          d,
+          f64x2.mul(zv, f64x2.sub(v128.load(q + (<usize>l << 3)), v128.load(d))),
+        );
+      }
+      for (; l < L; l++) sw(o, l, z * (gw(q, l) - gw(o, l)));
+    }
+  }
+}
+
+/**
+ * bsplineCoefficients in place on the f32 volume `c`. `buf`, `acc` f64
+ * scratch (max(nx·ny, nx·nz) and max(nx, ny)); `px`, `py`, `pz` the pole
+ * parameters per axis (see filterLines), `np` poles; `gain` their gain.
+ */
+export function prefilter(
+  c: usize, nx: i32, ny: i32, nz: i32, np: i32, gain: f64, px: usize, py: usize, pz: usize,
+  buf: usize, acc: usize,
+): void {
+  const sxy = nx * ny;
+  if (nx > 1) {
+    for (let k = 0; k < nz; k++) {
+      const base = k * sxy;
+      for (let j = 0; j < ny; j++) {
+        const row = c + (<usize>(base + j * nx) << 2);
+        for (let i = 0; i < nx; i++) sw(buf, i * ny + j, gain * <f64>load<f32>(row + (<usize>i << 2)));
+      }
+      filterLines(buf, nx, ny, px, np, acc);
+      for (let j = 0; j < ny; j++) {
+        const row = c + (<usize>(base + j * nx) << 2);
+        for (let i = 0; i < nx; i++) store<f32>(row + (<usize>i << 2), <f32>gw(buf, i * ny + j));
+      }
+    }
+  }
+  if (ny > 1) strided(c, ny, nx, nx, nz, sxy, np, gain, py, buf, acc);
+  if (nz > 1) strided(c, nz, sxy, nx, ny, nx, np, gain, pz, buf, acc);
+}
+
+function strided(
+  c: usize, n: i32, stride: i32, L: i32, groups: i32, groupStride: i32, np: i32, gain: f64,
+  poles: usize, buf: usize, acc: usize,
+): void {
+  for (let g = 0; g < groups; g++) {
+    const base = g * groupStride;
+    for (let k = 0; k < n; k++) {
+      const o = c + (<usize>(base + k * stride) << 2), b = buf + (<usize>(k * L) << 3);
+      for (let l = 0; l < L; l++) sw(b, l, gain * <f64>load<f32>(o + (<usize>l << 2)));
+    }
+    filterLines(buf, n, L, poles, np, acc);
+    for (let k = 0; k < n; k++) {
+      const o = c + (<usize>(base + k * stride) << 2), b = buf + (<usize>(k * L) << 3);
+      for (let l = 0; l < L; l++) store<f32>(o + (<usize>l << 2), <f32>gw(b, l));
+    }
+  }
+}
+
+/** Widens the f32 volume at `src` (n values) to f64 at `dst` (what the reslice kernels read). */
+export function widen(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = src + (<usize>i << 2), d = dst + (<usize>i << 3);
+    v128.store(d, f64x2.promote_low_f32x4(v128.load64_zero(q)));
+    v128.store(d, f64x2.promote_low_f32x4(v128.load64_zero(q, 8)), 16);
+  }
+  for (; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<f32>(src + (<usize>i << 2)));
+}
