@@ -29,7 +29,7 @@
 
 import { RegistrationError } from "../errors.ts";
 import { identity4, invert4, type Mat4, mul4, spmMatrix } from "../rigid.ts";
-import { bsplineCoefficients } from "../interp/bspline_prefilter.ts";
+import { resampleKernels } from "../resample_kernels.ts";
 import { accumulate, type MovingFrame, type PointSet } from "./accumulate.ts";
 import { gaussianSmooth } from "../smooth.ts";
 import { COARSE_STRIDE, mirrorLower, NCOL, type ReferenceModel } from "./reference_model.ts";
@@ -103,7 +103,8 @@ export function estimateFrame(
   const f = scratch.smoothed;
   gaussianSmooth(frame, model.dims, model.voxelSize, model.smoothFwhm, f, scratch.tmp);
   const degree = model.settings.degree;
-  if (degree >= 2) bsplineCoefficients(f, model.dims, degree, f); // in place: f holds coefficients
+  // In place: f holds the coefficients (the WebAssembly prefilter where it runs: same bits).
+  if (degree >= 2) resampleKernels().bsplineCoefficients(f, model.dims, degree, f);
 
   const mov: MovingFrame = { f, dims: model.dims, degree, raw: hasNaN ? frame : null };
   const { ata, atf, sol, work } = scratch;
