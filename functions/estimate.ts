@@ -14,7 +14,7 @@ import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import type { FrameEntry } from "../shared/ports/job_store.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { identity4, toRows12 } from "../shared/rigid.ts";
-import { readFloat32, readFrames } from "./read_frames.ts";
+import { frameChunks, readFloat32 } from "./read_frames.ts";
 
 /** Frame registered against itself in pass 1 (its correction is the identity). */
 function selfFrame(task: EstimateTask): number {
@@ -28,7 +28,6 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const [nx, ny, nz] = run.dims;
   const n3 = nx * ny * nz;
   const ref = await readFloat32(ports.objects, task.refKey, n3);
-  const slab = await readFrames(ports.objects, task.stagedKey, run, start, end);
   const weight = task.weightKey ? await readFloat32(ports.objects, task.weightKey, n3) : null;
   const t1 = performance.now();
   const model = prepareReference(ref, [nx, ny, nz], run.affine, {
@@ -42,17 +41,21 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const frame = new Float32Array(n3);
   const self = selfFrame(task);
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
-  for (let t = start; t < end; t++) {
-    let params: FrameParams;
-    if (t === self) {
-      params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
-    } else {
-      decodeFrameInto(slab, run, t - start, frame);
-      infToNaN(frame);
-      const r = estimateFrame(model, frame, scratch, t);
-      params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
+  // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
+  const reading = { ms: 0 };
+  for await (const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)) {
+    for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
+      let params: FrameParams;
+      if (t === self) {
+        params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
+      } else {
+        decodeFrameInto(chunk.bytes, run, t - chunk.first, frame);
+        infToNaN(frame);
+        const r = estimateFrame(model, frame, scratch, t);
+        params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
+      }
+      await batch.add({ frame: t, params });
     }
-    await batch.add({ frame: t, params });
   }
   await batch.flush();
   const t2 = performance.now();
@@ -61,9 +64,9 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
     fn: "estimate",
     start,
     end,
-    readMs: t1 - t0,
+    readMs: t1 - t0 + reading.ms,
     setupMs: tSetup - t1,
-    computeMs: t2 - tSetup - writeMs,
+    computeMs: t2 - tSetup - writeMs - reading.ms,
     writeMs,
   };
 }

@@ -25,6 +25,39 @@ export async function readFrames(
   return bytes;
 }
 
+/** Frames read per range request, at most this many bytes (at least one frame). */
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** A run of whole frames: frames `first .. first + count` as stored. */
+export interface FrameChunk {
+  first: number;
+  count: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Frames `start..end` of the staged run, a range request of whole frames
+ * (about {@link CHUNK_BYTES}) at a time, so a function holds a chunk, not
+ * its slab. Time spent waiting for the store is added to `timing.ms`.
+ */
+export async function* frameChunks(
+  objects: ObjectStore,
+  key: string,
+  run: RunLayout,
+  start: number,
+  end: number,
+  timing: { ms: number } = { ms: 0 },
+): AsyncGenerator<FrameChunk> {
+  const per = Math.max(1, Math.floor(CHUNK_BYTES / frameBytes(run)));
+  for (let first = start; first < end; first += per) {
+    const count = Math.min(per, end - first);
+    const t0 = performance.now();
+    const bytes = await readFrames(objects, key, run, first, first + count);
+    timing.ms += performance.now() - t0;
+    yield { first, count, bytes };
+  }
+}
+
 /** A float32 volume stored little-endian (the reference, a mean). */
 export async function readFloat32(
   objects: ObjectStore,

@@ -22,7 +22,7 @@ import { resampleKernels } from "../shared/resample_kernels.ts";
 import { frameCoverage } from "../shared/reslice_kernel.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
-import { readFrames } from "./read_frames.ts";
+import { frameChunks } from "./read_frames.ts";
 
 /** A Uint8 mask object, or null when no key is given. */
 async function readMask(
@@ -38,6 +38,9 @@ async function readMask(
   return bytes;
 }
 
+/** Output bytes gathered before they are encoded and (for gzip) deflated as one piece. */
+const OUT_CHUNK_BYTES = 4 * 1024 * 1024;
+
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
   const t0 = performance.now();
   const { run, start, end, encoding } = task;
@@ -49,10 +52,9 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const prevParams = first < start
     ? (await ports.jobs.getParams(task.job, task.pass, first, start))[0]
     : null;
-  const slab = await readFrames(ports.objects, task.stagedKey, run, first, end);
   const mask = await readMask(ports, task.maskKey, n3);
   const brain = await readMask(ports, task.brainKey, n3);
-  const t1 = performance.now();
+  const readMs = performance.now() - t0;
   const frameIn = new Float32Array(n3);
   const frameOut = new Float32Array(n3);
   const covered = new Uint8Array(n3);
@@ -62,14 +64,12 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const kernels = resampleKernels(); // WebAssembly where the runtime compiles it, else JS
   const coef = degree > 1 ? new Float32Array(n3) : null;
   const obpv = encoding.bytesPerVoxel;
-  const out = task.slabKey ? new Uint8Array((end - start) * n3 * obpv) : null;
   const a = run.affine;
   const aInv = invert4(a);
   const phase = task.slabKey ? "reslice" : "mean";
   const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
-  // Resample frame t into frameOut (masked) and mark the voxels it covers.
-  const resampleFrame = (t: number, p: FrameParams) => {
-    decodeFrameInto(slab, run, t - first, frameIn);
+  // Resample frame t (decoded into frameIn) into frameOut (masked); mark the voxels it covers.
+  const resampleFrame = (p: FrameParams) => {
     zeroNonFinite(frameIn);
     const m = mul4(task.toFirst, fromRows12(p.m));
     const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
@@ -90,58 +90,100 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
       }
     }
   };
-  if (prevParams) {
-    resampleFrame(first, prevParams);
-    stats.setPrevious(frameOut);
-  }
-  for (let t = start; t < end; t++) {
-    const p = params[t - start];
-    if (!p) {
-      throw new Error(`Cannot reslice frame ${t}: no parameters from estimation pass ${task.pass}`);
+
+  // The slab is produced a few frames at a time: frames are read in chunks,
+  // and the encoded output leaves in pieces of about OUT_CHUNK_BYTES (each
+  // deflated with a sync flush for gzip: sync-flushed pieces concatenate),
+  // so the function holds a few frames, not the slab.
+  const perOut = Math.max(1, Math.floor(OUT_CHUNK_BYTES / (n3 * obpv)));
+  let computeMs = 0, crc = 0, rawLength = 0, deflatedLength = 0;
+  const result: TaskResult = { fn: "reslice", start, end, readMs: 0, computeMs: 0, writeMs: 0 };
+  const reading = { ms: 0 };
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    let piece: Uint8Array | null = null;
+    let inPiece = 0;
+    for await (
+      const chunk of frameChunks(ports.objects, task.stagedKey, run, first, end, reading)
+    ) {
+      for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
+        const f0 = performance.now();
+        decodeFrameInto(chunk.bytes, run, t - chunk.first, frameIn);
+        if (t < start) {
+          resampleFrame(prevParams!);
+          stats.setPrevious(frameOut);
+          computeMs += performance.now() - f0;
+          continue;
+        }
+        const p = params[t - start];
+        if (!p) {
+          throw new Error(
+            `Cannot reslice frame ${t}: no parameters from estimation pass ${task.pass}`,
+          );
+        }
+        resampleFrame(p);
+        stats.add(frameOut, covered, t - start);
+        report?.add(frameIn, frameOut, t - start); // frameIn: frame t as read (zeroNonFinite'd)
+        if (task.slabKey) {
+          piece ??= new Uint8Array(Math.min(perOut, end - t) * n3 * obpv);
+          const o = inPiece * n3 * obpv;
+          encodeVoxels(
+            frameOut,
+            encoding.datatype,
+            encoding.slope,
+            encoding.inter,
+            piece.subarray(o, o + n3 * obpv),
+          );
+          inPiece++;
+        }
+        computeMs += performance.now() - f0;
+        await batch.add(t);
+        if (piece && inPiece * n3 * obpv === piece.length) {
+          const raw: Uint8Array = piece;
+          piece = null;
+          inPiece = 0;
+          yield await finish(raw);
+        }
+      }
     }
-    resampleFrame(t, p);
-    stats.add(frameOut, covered, t - start);
-    report?.add(frameIn, frameOut, t - start); // frameIn: frame t as read
-    if (out) {
-      const o = (t - start) * n3 * obpv;
-      encodeVoxels(
-        frameOut,
-        encoding.datatype,
-        encoding.slope,
-        encoding.inter,
-        out.subarray(o, o + n3 * obpv),
-      );
-    }
-    await batch.add(t);
+    if (piece) yield await finish(piece.subarray(0, inPiece * n3 * obpv));
   }
-  const t2 = performance.now();
-  const result: TaskResult = {
-    fn: "reslice",
-    start,
-    end,
-    readMs: t1 - t0,
-    computeMs: 0,
-    writeMs: 0,
-  };
-  let deflateMs = 0;
-  if (out && task.slabKey) {
+  // Encode one piece for the store: raw, or deflated with a sync flush (CRC over the raw bytes).
+  async function finish(raw: Uint8Array): Promise<Uint8Array> {
+    if (!encoding.gzip) return raw;
+    const d0 = performance.now();
+    crc = crc32(raw, crc);
+    rawLength += raw.length;
+    const deflated = await ports.compression.deflateSync(raw);
+    deflatedLength += deflated.length;
+    computeMs += performance.now() - d0;
+    return deflated;
+  }
+  if (task.slabKey) {
+    const gen = pieces();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { value, done } = await gen.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel() {
+        await gen.return(undefined);
+      },
+    });
+    await ports.objects.put(task.slabKey, body);
     if (encoding.gzip) {
-      const d0 = performance.now();
-      const deflated = await ports.compression.deflateSync(out);
-      result.crc32 = crc32(out);
-      deflateMs = performance.now() - d0;
-      result.rawLength = out.length;
-      result.deflatedLength = deflated.length;
-      await ports.objects.put(task.slabKey, deflated);
-    } else {
-      await ports.objects.put(task.slabKey, out);
+      result.crc32 = crc;
+      result.rawLength = rawLength;
+      result.deflatedLength = deflatedLength;
     }
+  } else {
+    for await (const _ of pieces()) { /* the mean pass stores sums only */ }
   }
   await ports.objects.put(task.sumKey, stats.bytes());
   if (report && task.reportKey) await ports.objects.put(task.reportKey, report.bytes());
   await batch.flush();
-  const t3 = performance.now();
-  result.computeMs = t2 - t1 - batch.flushMs + deflateMs;
-  result.writeMs = t3 - t2 - deflateMs;
+  result.readMs = readMs + reading.ms;
+  result.computeMs = computeMs;
+  result.writeMs = Math.max(0, performance.now() - t0 - readMs - computeMs);
   return result;
 }

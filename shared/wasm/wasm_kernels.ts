@@ -83,7 +83,10 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 }
 
 function create(): WasmKernels {
-  const module = new WebAssembly.Module(decode(KERNELS_WASM_BASE64));
+  // Workers' types declare Module abstract (no run-time compilation there; the call throws and
+  // resampleKernels falls back to JS), so construct it through a plain constructor type.
+  const ModuleCtor = WebAssembly.Module as unknown as new (b: BufferSource) => WebAssembly.Module;
+  const module = new ModuleCtor(decode(KERNELS_WASM_BASE64));
   const ex = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
   const mem = ex.memory;
 
