@@ -21,7 +21,7 @@ import {
   type Phase,
   PIPELINE_VERSION,
 } from "../shared/job.ts";
-import type { ObjectStore } from "../shared/ports/object_store.ts";
+import { listAll, type ObjectStore } from "../shared/ports/object_store.ts";
 import { jobId, sha256Hex } from "./job_id.ts";
 import { isGzipName } from "./output_names.ts";
 import { JobFailed, type OrchestratorPorts, register } from "./register.ts";
@@ -81,7 +81,10 @@ export interface Submitted {
 
 /** What one {@link JobService.reprocess} pass did, by job id. */
 export interface ReprocessReport {
+  /** Jobs run again (resumed, or under the current pipeline version). */
   rerun: string[];
+  /** Jobs started for inputs in `inbox/` that had none. */
+  started: string[];
   skipped: string[];
   errors: { job: string; message: string }[];
 }
@@ -187,11 +190,11 @@ export class JobService {
    * One reprocessing pass: a job made by another pipeline version is run again
    * with the current one (a new id), a job that failed for a reason other than
    * its input is resumed, a finished current job whose outputs went missing
-   * is completed; a finished current job is left alone. Unfinished jobs are
-   * {@link resumeUnfinished}'s.
+   * is completed; a finished current job is left alone; an input in `inbox/`
+   * without a job gets one. Unfinished jobs are {@link resumeUnfinished}'s.
    */
   async reprocess(): Promise<ReprocessReport> {
-    const report: ReprocessReport = { rerun: [], skipped: [], errors: [] };
+    const report: ReprocessReport = { rerun: [], started: [], skipped: [], errors: [] };
     const records = await this.#deps.ports.jobs.listJobs();
     for (const r of records) {
       try {
@@ -207,6 +210,14 @@ export class JobService {
         }
       } catch (e) {
         report.errors.push({ job: r.id, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    for (const o of await listAll(this.#deps.bucket, INBOX)) {
+      try {
+        const sub = await this.landed(o.key);
+        if (sub.started) report.started.push(sub.job);
+      } catch (e) {
+        report.errors.push({ job: o.key, message: e instanceof Error ? e.message : String(e) });
       }
     }
     return report;

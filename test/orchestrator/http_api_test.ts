@@ -213,7 +213,7 @@ Deno.test("reprocess reruns failed and old-version jobs, not a finished current 
 
     // nothing to do for a finished current job
     const none = await service.reprocess();
-    assertEquals(none, { rerun: [], skipped: [id], errors: [] });
+    assertEquals(none, { rerun: [], started: [], skipped: [id], errors: [] });
 
     // a job that failed for an internal reason is resumed and finishes
     const rec = (await jobs.getJob(id))!;
