@@ -42,9 +42,12 @@ export function inputNameOf(key: string): string {
 /** A job record that also names the input's object key (until JobRecord carries it). */
 type KeyedRecord = JobRecord & { input: JobRecord["input"] & { key?: string } };
 
-/** The object key a job's input was read from. */
-export function inputKeyOf(record: JobRecord): string {
-  return (record as KeyedRecord).input.key ?? `${INBOX}${record.input.name}`;
+/**
+ * The bucket key a job's input was read from; `null` for a job this service
+ * did not start (e.g. a CLI run sharing the store), which it leaves alone.
+ */
+export function inputKeyOf(record: JobRecord): string | null {
+  return (record as KeyedRecord).input.key ?? null;
 }
 
 /** What `GET /v1/jobs/<id>` answers. */
@@ -54,7 +57,7 @@ export interface JobStatus {
   progress: { phase: Phase | "queued"; done: number; total: number };
   outputs: Partial<Record<OutputKind, string>>;
   error?: JobRecord["error"];
-  input: { key: string; name: string; size: number };
+  input: { key: string | null; name: string; size: number };
   version: string;
   created: string;
   updated: string;
@@ -99,6 +102,7 @@ async function registerStoredInput(
   deps: JobServiceDeps,
 ): Promise<string> {
   const key = inputKeyOf(record);
+  if (key === null) throw new Error(`Cannot run job ${record.id}: its record names no input key`);
   const name = inputNameOf(key);
   const bytes = await deps.bucket.get(key);
   if (!bytes) throw new InputError(name, "no such object in the bucket");
@@ -197,9 +201,12 @@ export class JobService {
     const report: ReprocessReport = { rerun: [], started: [], skipped: [], errors: [] };
     const records = await this.#deps.ports.jobs.listJobs();
     for (const r of records) {
+      const key = inputKeyOf(r);
       try {
-        if (r.version !== PIPELINE_VERSION) {
-          const sub = await this.submit(inputKeyOf(r), r.options);
+        if (key === null) {
+          report.skipped.push(r.id); // not started by this service (a CLI run)
+        } else if (r.version !== PIPELINE_VERSION) {
+          const sub = await this.submit(key, r.options);
           (sub.started ? report.rerun : report.skipped).push(sub.job);
         } else if (r.state === "failed" && r.error?.kind !== "input") {
           (this.#start(r.id) ? report.rerun : report.skipped).push(r.id);

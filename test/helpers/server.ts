@@ -63,7 +63,7 @@ export async function startServer(
     await child.status;
     await done;
   };
-  let timer = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`server did not start:\n${text}`)),
