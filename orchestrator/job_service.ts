@@ -156,6 +156,11 @@ export class JobService {
       return { job: id, started: true };
     }
     const existing = await ports.jobs.getJob(id);
+    if (existing && inputKeyOf(existing) === null) {
+      // a job a CLI run sharing the store made: adopt it, so its outputs land in the bucket
+      await ports.jobs.putJob({ ...existing, input: { ...existing.input, key } } as KeyedRecord);
+      return { job: id, started: this.#start(id) };
+    }
     if (existing?.state === "failed" && existing.error?.kind !== "input") {
       return { job: id, started: this.#start(id) };
     }

@@ -19,12 +19,15 @@ export interface HttpInvokerInit {
   secret: string;
   /** Requests in flight at once. */
   concurrency: number;
+  /** Give up on one request after this long, ms (default 10 minutes; it is then retried). */
+  timeoutMs?: number;
 }
 
 export class HttpInvoker implements Invoker {
   readonly concurrency: number;
   readonly #endpoint: string;
   readonly #secret: string;
+  readonly #timeoutMs: number;
   #inFlight = 0;
   readonly #waiting: (() => void)[] = [];
 
@@ -33,6 +36,7 @@ export class HttpInvoker implements Invoker {
     this.concurrency = init.concurrency;
     this.#endpoint = new URL(FUNCTIONS_PATH, init.url).href;
     this.#secret = init.secret;
+    this.#timeoutMs = init.timeoutMs ?? 10 * 60 * 1000;
   }
 
   async invoke(task: Task): Promise<TaskResult> {
@@ -47,6 +51,7 @@ export class HttpInvoker implements Invoker {
         method: "POST",
         body,
         headers: { "content-type": "application/json", ...await signRequest(this.#secret, body) },
+        signal: AbortSignal.timeout(this.#timeoutMs),
       });
       const text = await res.text();
       let answer: {

@@ -267,6 +267,26 @@ Deno.test("functions server: unsigned, stale, forged → 401; --functions-url gi
     assertEquals(r.code, 0, r.stderr);
     const rp = await Deno.readFile(JSON.parse(r.stdout).outputs.rp);
     sameParams(rp, ref.rp!, 1e-4, "over HTTP vs local workers");
+    // the server with --functions-url: the same parameters (the CLI's job in the shared
+    // store is adopted: its outputs are written to the bucket too)
+    const srv = await startServer(
+      "infra/deno/serve.ts",
+      ["--store", store, "--functions-url", fn.url, "--no-watch"],
+      { REALIGN_FUNCTIONS_SECRET: SECRET },
+    );
+    try {
+      const put = await api(srv, `/v1/inbox/${NAME}?ref=mean`, {
+        method: "PUT",
+        body: await Deno.readFile(SAMPLE),
+      });
+      const st = await finished(srv, (await put.json()).job);
+      assertEquals(st.state, "done", JSON.stringify(st.error));
+      assertEquals(st.outputs.rp, `outputs/${st.id}/${STEM}_rp.txt`);
+      sameParams((await download(srv, st)).rp!, ref.rp!, 1e-4, "served over HTTP vs local");
+      assert(/functions at http/.test(srv.log()), srv.log());
+    } finally {
+      await srv.stop();
+    }
     // without the secret the CLI refuses to call the functions
     const noSecret = await cli(
       [NAME, "--functions-url", fn.url, "--store", store, "--force"],
