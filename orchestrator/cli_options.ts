@@ -13,6 +13,8 @@ export interface CliOptions {
   out: string | null;
   store: string | null;
   workers: number;
+  /** Invoke compute functions at this URL (signed HTTP) instead of local workers. */
+  functionsUrl: string | null;
   maxSlabMb: number;
   job: JobOptions;
   force: boolean;
@@ -28,6 +30,7 @@ export const OPTION_SPEC = {
   out: { type: "string" },
   store: { type: "string" },
   workers: { type: "string" },
+  "functions-url": { type: "string" },
   "max-slab-mb": { type: "string" },
   ref: { type: "string" },
   interp: { type: "string" },
@@ -67,6 +70,8 @@ Options:
   --out DIR            folder for the outputs (default: the input's folder)
   --store DIR          job store: object store and KV file (default: ./.realign)
   --workers N          compute functions run at once (default: number of cores)
+  --functions-url URL  run the compute functions at URL (deno task functions),
+                       signed with REALIGN_FUNCTIONS_SECRET, instead of locally
   --max-slab-mb MB     largest slab one function holds, in MB (default 64)
   --ref first|mean|N   registration target: first frame (default), the mean
                        (two passes) or frame N (0-based); motion is always
@@ -169,6 +174,7 @@ export function cliOptions(raw: Raw, positionals: string[], cores: number): CliO
     store: typeof raw.store === "string" ? raw.store : null,
     workers: num(raw, "workers", (n) => positiveInt(n) && n <= 1024, "an integer from 1 to 1024") ??
       Math.max(1, cores),
+    functionsUrl: typeof raw["functions-url"] === "string" ? raw["functions-url"] : null,
     maxSlabMb: num(raw, "max-slab-mb", (n) => n >= 1, "a size in MB of at least 1") ?? 64,
     job,
     force: raw.force === true,

@@ -30,6 +30,12 @@ export interface InputSource {
   store: ObjectStore;
   /** The object's key in `store`: the `.nii`/`.nii.gz`, or either file of a `.hdr`/`.img` pair. */
   key: string;
+  /**
+   * True when `store` is the service's bucket, which outlives this run: the
+   * job record then keeps `key`, so the job can be re-run from its record
+   * (resume at start, scheduled reprocessing). A CLI run's local file is not.
+   */
+  durable?: boolean;
 }
 
 /** One file of an input: its key and the name messages use. */

@@ -21,7 +21,7 @@ import {
   type Phase,
   PIPELINE_VERSION,
 } from "../shared/job.ts";
-import type { ObjectStore } from "../shared/ports/object_store.ts";
+import { listAll, type ObjectStore } from "../shared/ports/object_store.ts";
 import { jobId, sha256Hex } from "./job_id.ts";
 import { isGzipName } from "./output_names.ts";
 import { JobFailed, type OrchestratorPorts, register } from "./register.ts";
@@ -42,9 +42,12 @@ export function inputNameOf(key: string): string {
 /** A job record that also names the input's object key (until JobRecord carries it). */
 type KeyedRecord = JobRecord & { input: JobRecord["input"] & { key?: string } };
 
-/** The object key a job's input was read from. */
-export function inputKeyOf(record: JobRecord): string {
-  return (record as KeyedRecord).input.key ?? `${INBOX}${record.input.name}`;
+/**
+ * The bucket key a job's input was read from; `null` for a job this service
+ * did not start (e.g. a CLI run sharing the store), which it leaves alone.
+ */
+export function inputKeyOf(record: JobRecord): string | null {
+  return (record as KeyedRecord).input.key ?? null;
 }
 
 /** What `GET /v1/jobs/<id>` answers. */
@@ -54,7 +57,7 @@ export interface JobStatus {
   progress: { phase: Phase | "queued"; done: number; total: number };
   outputs: Partial<Record<OutputKind, string>>;
   error?: JobRecord["error"];
-  input: { key: string; name: string; size: number };
+  input: { key: string | null; name: string; size: number };
   version: string;
   created: string;
   updated: string;
@@ -81,7 +84,10 @@ export interface Submitted {
 
 /** What one {@link JobService.reprocess} pass did, by job id. */
 export interface ReprocessReport {
+  /** Jobs run again (resumed, or under the current pipeline version). */
   rerun: string[];
+  /** Jobs started for inputs in `inbox/` that had none. */
+  started: string[];
   skipped: string[];
   errors: { job: string; message: string }[];
 }
@@ -96,6 +102,7 @@ async function registerStoredInput(
   deps: JobServiceDeps,
 ): Promise<string> {
   const key = inputKeyOf(record);
+  if (key === null) throw new Error(`Cannot run job ${record.id}: its record names no input key`);
   const name = inputNameOf(key);
   const bytes = await deps.bucket.get(key);
   if (!bytes) throw new InputError(name, "no such object in the bucket");
@@ -106,7 +113,7 @@ async function registerStoredInput(
     );
   }
   const summary = await register({
-    input: { name, store: deps.bucket, key },
+    input: { name, store: deps.bucket, key, durable: true },
     options: record.options,
     outputs: deps.bucket,
     outputPrefix: outputPrefix(record.id),
@@ -145,12 +152,16 @@ export class JobService {
       updated: now,
     };
     if (await ports.jobs.createJob(record)) {
-      this.#start(id);
-      return { job: id, started: true };
+      return { job: id, started: await this.#start(id) };
     }
     const existing = await ports.jobs.getJob(id);
+    if (existing && inputKeyOf(existing) === null) {
+      // a job a CLI run sharing the store made: adopt it, so its outputs land in the bucket
+      await ports.jobs.putJob({ ...existing, input: { ...existing.input, key } } as KeyedRecord);
+      return { job: id, started: await this.#start(id) };
+    }
     if (existing?.state === "failed" && existing.error?.kind !== "input") {
-      return { job: id, started: this.#start(id) };
+      return { job: id, started: await this.#start(id) };
     }
     return { job: id, started: false };
   }
@@ -179,7 +190,7 @@ export class JobService {
         r.version === PIPELINE_VERSION && (r.state === "queued" || r.state === "running")
       )
       .map((r) => r.id);
-    for (const id of ids) this.#start(id);
+    for (const id of ids) await this.#start(id);
     return ids;
   }
 
@@ -187,26 +198,37 @@ export class JobService {
    * One reprocessing pass: a job made by another pipeline version is run again
    * with the current one (a new id), a job that failed for a reason other than
    * its input is resumed, a finished current job whose outputs went missing
-   * is completed; a finished current job is left alone. Unfinished jobs are
-   * {@link resumeUnfinished}'s.
+   * is completed; a finished current job is left alone; an input in `inbox/`
+   * without a job gets one. Unfinished jobs are {@link resumeUnfinished}'s.
    */
   async reprocess(): Promise<ReprocessReport> {
-    const report: ReprocessReport = { rerun: [], skipped: [], errors: [] };
+    const report: ReprocessReport = { rerun: [], started: [], skipped: [], errors: [] };
     const records = await this.#deps.ports.jobs.listJobs();
     for (const r of records) {
+      const key = inputKeyOf(r);
       try {
-        if (r.version !== PIPELINE_VERSION) {
-          const sub = await this.submit(inputKeyOf(r), r.options);
+        if (key === null) {
+          report.skipped.push(r.id); // not started by this service (a CLI run)
+        } else if (r.version !== PIPELINE_VERSION) {
+          const sub = await this.submit(key, r.options);
           (sub.started ? report.rerun : report.skipped).push(sub.job);
         } else if (r.state === "failed" && r.error?.kind !== "input") {
-          (this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
+          (await this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
         } else if (r.state === "done" && !(await this.#outputsPresent(r))) {
-          (this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
+          (await this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
         } else {
           report.skipped.push(r.id);
         }
       } catch (e) {
         report.errors.push({ job: r.id, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    for (const o of await listAll(this.#deps.bucket, INBOX)) {
+      try {
+        const sub = await this.landed(o.key);
+        if (sub.started) report.started.push(sub.job);
+      } catch (e) {
+        report.errors.push({ job: o.key, message: e instanceof Error ? e.message : String(e) });
       }
     }
     return report;
@@ -260,12 +282,20 @@ export class JobService {
     };
   }
 
-  /** Run job `id` in the background unless it runs already; true when started. */
-  #start(id: string): boolean {
+  /**
+   * Run job `id` in the background unless it runs already; resolves (true when
+   * started) once its record says "queued", so a status read next sees it.
+   */
+  async #start(id: string): Promise<boolean> {
     if (this.#active.has(id)) return false;
-    const p = this.#run(id).finally(() => this.#active.delete(id));
+    let marked: () => void = () => {};
+    const queued = new Promise<void>((r) => (marked = r));
+    const p = this.#run(id, marked)
+      .catch((e) => this.#deps.log?.(`job ${id}: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => this.#active.delete(id));
     this.#active.set(id, p);
     this.#deps.background?.(p);
+    await Promise.race([queued, p]);
     return true;
   }
 
@@ -284,12 +314,16 @@ export class JobService {
     else this.#runningCount--;
   }
 
-  async #run(id: string): Promise<void> {
+  async #run(id: string, marked: () => void): Promise<void> {
     const { jobs } = this.#deps.ports;
-    const first = await jobs.getJob(id);
-    if (!first) return;
-    if (first.state !== "queued") {
-      await jobs.putJob({ ...first, state: "queued", updated: new Date().toISOString() });
+    try {
+      const first = await jobs.getJob(id);
+      if (!first) return;
+      if (first.state !== "queued") {
+        await jobs.putJob({ ...first, state: "queued", updated: new Date().toISOString() });
+      }
+    } finally {
+      marked();
     }
     await this.#slot(id);
     try {

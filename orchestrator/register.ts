@@ -144,7 +144,7 @@ export async function register(
       id,
       version: PIPELINE_VERSION,
       state: "running",
-      input: { name, key, size: run.size, hash: inputHash },
+      input: { name, ...(req.input.durable ? { key } : {}), size: run.size, hash: inputHash },
       options,
       created: now(),
       updated: now(),

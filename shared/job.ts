@@ -197,9 +197,10 @@ export interface JobRecord {
    * The input as the trigger named it (`name`: a path or key, for messages and
    * the output stem), its object key in the input store (`key`: the `.nii`,
    * `.nii.gz`, or the file of a `.hdr`/`.img` pair it was given as; enough to
-   * re-run the job from its record) and its facts (raw bytes, SHA-256).
+   * re-run the job from its record; only for an input in the service's bucket,
+   * not for a CLI run's local file) and its facts (raw bytes, SHA-256).
    */
-  input: { name: string; key: string; size: number; hash: string };
+  input: { name: string; key?: string; size: number; hash: string };
   options: JobOptions;
   created: string;
   updated: string;

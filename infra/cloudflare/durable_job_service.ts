@@ -92,11 +92,13 @@ export class DurableJobService implements JobApi {
 
   /** The cron pass: the rules of `JobService.reprocess`, each job handed to its object. */
   async reprocess(): Promise<ReprocessReport> {
-    const report: ReprocessReport = { rerun: [], skipped: [], errors: [] };
+    const report: ReprocessReport = { rerun: [], started: [], skipped: [], errors: [] };
     for (const r of await this.#jobs.listJobs()) {
       try {
+        const key = inputKeyOf(r);
         let sub: Submitted | null = null;
-        if (r.version !== PIPELINE_VERSION) sub = await this.submit(inputKeyOf(r), r.options);
+        if (key === null) sub = null; // no input key: nothing to re-run it from
+        else if (r.version !== PIPELINE_VERSION) sub = await this.submit(key, r.options);
         else if (r.state === "failed" && r.error?.kind !== "input") sub = await this.#again(r);
         else if (r.state === "done" && !(await this.#outputsPresent(r))) {
           sub = await this.#again(r, true);
@@ -112,9 +114,11 @@ export class DurableJobService implements JobApi {
 
   /** Restart a current job from its own record. */
   #again(r: JobRecord, rerun = false): Promise<Submitted> {
+    const inputKey = inputKeyOf(r);
+    if (inputKey === null) throw new Error(`Cannot re-run job ${r.id}: its record names no input`);
     const req = {
       id: r.id,
-      inputKey: inputKeyOf(r),
+      inputKey,
       options: r.options,
       hash: r.input.hash,
       size: r.input.size,

@@ -13,7 +13,7 @@ import { buildProfile, profileTable } from "../../orchestrator/profile.ts";
 import { InputError, isInputError } from "../../shared/errors.ts";
 import { KvJobStore } from "./kv_job_store.ts";
 import { LocalFolderStore } from "./local_object_store.ts";
-import { WorkerPoolInvoker } from "./worker_pool_invoker.ts";
+import { chooseInvoker, storeLayout } from "./store_layout.ts";
 import { zlibCompression } from "./zlib_compression.ts";
 import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { absolutePath, dirnameOf } from "./paths.ts";
@@ -54,7 +54,7 @@ async function main(args: string[]): Promise<number> {
   await Deno.mkdir(outDir, { recursive: true });
   const kvPath = `${storeDir}/jobs.sqlite`;
   const jobs = await KvJobStore.open(kvPath);
-  const invoker = new WorkerPoolInvoker(opts.workers, { storeDir: `${storeDir}/objects`, kvPath });
+  const invoker = chooseInvoker(storeLayout(storeDir), opts.workers, opts.functionsUrl);
   const showProgress = !opts.quiet && !opts.json && Deno.stderr.isTerminal();
   const enc = new TextEncoder();
   let lastPhase = "";

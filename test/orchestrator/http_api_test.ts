@@ -221,7 +221,7 @@ Deno.test("reprocess reruns failed and old-version jobs, not a finished current 
 
     // nothing to do for a finished current job
     const none = await service.reprocess();
-    assertEquals(none, { rerun: [], skipped: [id], errors: [] });
+    assertEquals(none, { rerun: [], started: [], skipped: [id], errors: [] });
 
     // a job that failed for an internal reason is resumed and finishes
     const rec = (await jobs.getJob(id))!;
@@ -258,11 +258,16 @@ Deno.test("reprocess reruns failed and old-version jobs, not a finished current 
       state: "failed",
       error: { message: "x: the file is empty", kind: "input" },
     });
+    // a job without an input key was not started by the service (a CLI run): left alone
+    const cliId = "11111111111111111111";
+    const { key: _k, ...cliInput } = rec.input as typeof rec.input & { key: string };
+    await jobs.createJob({ ...rec, id: cliId, state: "done", input: cliInput, outputs: {} });
     const third = await service.reprocess();
     assertEquals(third.rerun.length, 1);
     const newId = third.rerun[0]!;
     assert(![id, oldId, badId].includes(newId), "a new id under the current version");
-    assertEquals(third.skipped.sort(), [badId, id].sort());
+    assertEquals(third.skipped.sort(), [badId, cliId, id].sort());
+    assertEquals((await jobs.getJob(cliId))?.state, "done");
     await service.idle();
     const fresh = (await service.status(newId))!;
     assertEquals(fresh.state, "done");

@@ -44,6 +44,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
     name: "run_bold.nii.gz",
     store: new LocalFolderStore(SAMPLE.slice(0, slash)),
     key: SAMPLE.slice(slash + 1),
+    durable: true,
   };
   try {
     const crashing = new CrashingReslice(pool, true);

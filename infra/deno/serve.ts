@@ -1,0 +1,73 @@
+/**
+ * `deno task serve`: the HTTP API on Deno (`deno serve`), the composition
+ * root of the long-running service. Picks the adapters (the local store
+ * folder's bucket, Deno KV on its file, the Web Worker pool or signed HTTP
+ * calls to `--functions-url`), then: resumes jobs a killed previous process
+ * left queued or running, watches the drop folder, and reprocesses on a
+ * `Deno.cron` schedule. Settings: see `serve_config.ts` (port from PORT,
+ * default 8787; token from REALIGN_TOKEN).
+ *
+ * @module
+ */
+import { resvgRasterizer } from "./resvg_rasterizer.ts";
+import { handleApi } from "../../orchestrator/http_api.ts";
+import { JobService } from "../../orchestrator/job_service.ts";
+import { watchInbox } from "./inbox_watcher.ts";
+import { KvJobStore } from "./kv_job_store.ts";
+import { LocalFolderStore } from "./local_object_store.ts";
+import { serveConfig } from "./serve_config.ts";
+import { chooseInvoker } from "./store_layout.ts";
+import { zlibCompression } from "./zlib_compression.ts";
+
+const cfg = serveConfig(Deno.args);
+const log = (line: string) => console.log(`realign serve: ${line}`);
+const { layout } = cfg;
+await Deno.mkdir(layout.objects, { recursive: true });
+const jobs = await KvJobStore.open(layout.kvPath);
+const bucket = new LocalFolderStore(layout.objects);
+const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl);
+const service = new JobService({
+  ports: {
+    objects: bucket,
+    jobs,
+    invoker,
+    compression: zlibCompression,
+    rasterizer: resvgRasterizer,
+  },
+  bucket,
+  log,
+});
+
+if (cfg.cron) {
+  Deno.cron("realign reprocess", cfg.cron, async () => {
+    try {
+      const r = await service.reprocess();
+      log(`reprocess: ${r.rerun.length} rerun, ${r.started.length} new, ${r.errors.length} errors`);
+    } catch (e) {
+      log(`reprocess failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+}
+const resumed = await service.resumeUnfinished();
+if (resumed.length > 0) log(`resumed ${resumed.length} unfinished job(s): ${resumed.join(" ")}`);
+const watcher = cfg.inbox ? await watchInbox(cfg.inbox, bucket, service, log) : null;
+if (cfg.inbox) log(`watching ${cfg.inbox}`);
+// stop at once on SIGTERM/SIGINT: a job cut short resumes on the next start
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.addSignalListener(signal, () => {
+    watcher?.close();
+    invoker.close().finally(() => {
+      jobs.close();
+      Deno.exit(0);
+    });
+  });
+}
+log(
+  `store ${layout.store}, ${
+    cfg.functionsUrl ? `functions at ${cfg.functionsUrl}` : `${cfg.workers} workers`
+  }${cfg.token ? ", token required" : ""}`,
+);
+
+export default {
+  fetch: (request) => handleApi(request, { service, bucket, token: cfg.token }),
+} satisfies Deno.ServeDefaultExport;

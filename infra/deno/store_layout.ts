@@ -1,0 +1,46 @@
+/**
+ * One local store folder for every Deno entry (the CLI, `deno task serve`,
+ * `deno task functions`, `deno task reprocess`): `<store>/objects/` is the
+ * bucket (inputs under `inbox/`, job data under `jobs/`, the server's outputs
+ * under `outputs/`), `<store>/jobs.sqlite` is the Deno KV job store, and
+ * `<store>/inbox/` is the folder the server watches for dropped runs.
+ *
+ * @module
+ */
+import { HttpInvoker } from "./http_invoker.ts";
+import type { Invoker } from "../../shared/ports/invoker.ts";
+import { WorkerPoolInvoker } from "./worker_pool_invoker.ts";
+
+export interface StoreLayout {
+  store: string;
+  objects: string;
+  kvPath: string;
+  inbox: string;
+}
+
+/** The layout under an absolute store folder. */
+export function storeLayout(store: string): StoreLayout {
+  const s = store.replace(/\/+$/, "");
+  return { store: s, objects: `${s}/objects`, kvPath: `${s}/jobs.sqlite`, inbox: `${s}/inbox` };
+}
+
+/**
+ * The invoker: HTTP to `functionsUrl` (signed with REALIGN_FUNCTIONS_SECRET)
+ * when given, else a Web Worker pool of `workers` on this machine.
+ */
+export function chooseInvoker(
+  layout: StoreLayout,
+  workers: number,
+  functionsUrl: string | null,
+): Invoker {
+  if (functionsUrl) {
+    const secret = Deno.env.get("REALIGN_FUNCTIONS_SECRET") ?? "";
+    if (!secret) {
+      throw new Error(
+        "Cannot use --functions-url: set REALIGN_FUNCTIONS_SECRET to the functions server's secret",
+      );
+    }
+    return new HttpInvoker({ url: functionsUrl, secret, concurrency: workers });
+  }
+  return new WorkerPoolInvoker(workers, { storeDir: layout.objects, kvPath: layout.kvPath });
+}
