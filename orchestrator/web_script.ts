@@ -83,6 +83,7 @@ function initToken(onChange) {
 /** Call fn every ms until it returns false; a network error waits longer and shows. */
 function poll(fn, ms) {
   const tick = async () => {
+    if (document.hidden) return void setTimeout(tick, ms); // nobody looks: no requests
     let again = true;
     try {
       again = (await fn()) !== false;
@@ -159,11 +160,15 @@ function jobRow(st) {
     el("td", { class: "when", text: new Date(st.created).toLocaleString() }),
   ]);
 }
+let lastJobs = "";
 async function refresh() {
   const r = await api("/v1/jobs");
   if (r.status === 401) return true;
   if (!r.ok) throw new Error("GET /v1/jobs: HTTP " + r.status);
-  const jobs = (await r.json()).jobs || [];
+  const text = await r.text();
+  if (text === lastJobs) return true; // unchanged: keep the rows (and any focus or selection)
+  lastJobs = text;
+  const jobs = JSON.parse(text).jobs || [];
   $("jobs-body").replaceChildren(...jobs.map(jobRow));
   $("no-jobs").hidden = jobs.length > 0;
   return true;
