@@ -152,17 +152,16 @@ export class JobService {
       updated: now,
     };
     if (await ports.jobs.createJob(record)) {
-      this.#start(id);
-      return { job: id, started: true };
+      return { job: id, started: await this.#start(id) };
     }
     const existing = await ports.jobs.getJob(id);
     if (existing && inputKeyOf(existing) === null) {
       // a job a CLI run sharing the store made: adopt it, so its outputs land in the bucket
       await ports.jobs.putJob({ ...existing, input: { ...existing.input, key } } as KeyedRecord);
-      return { job: id, started: this.#start(id) };
+      return { job: id, started: await this.#start(id) };
     }
     if (existing?.state === "failed" && existing.error?.kind !== "input") {
-      return { job: id, started: this.#start(id) };
+      return { job: id, started: await this.#start(id) };
     }
     return { job: id, started: false };
   }
@@ -191,7 +190,7 @@ export class JobService {
         r.version === PIPELINE_VERSION && (r.state === "queued" || r.state === "running")
       )
       .map((r) => r.id);
-    for (const id of ids) this.#start(id);
+    for (const id of ids) await this.#start(id);
     return ids;
   }
 
@@ -214,9 +213,9 @@ export class JobService {
           const sub = await this.submit(key, r.options);
           (sub.started ? report.rerun : report.skipped).push(sub.job);
         } else if (r.state === "failed" && r.error?.kind !== "input") {
-          (this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
+          (await this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
         } else if (r.state === "done" && !(await this.#outputsPresent(r))) {
-          (this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
+          (await this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
         } else {
           report.skipped.push(r.id);
         }
@@ -283,12 +282,20 @@ export class JobService {
     };
   }
 
-  /** Run job `id` in the background unless it runs already; true when started. */
-  #start(id: string): boolean {
+  /**
+   * Run job `id` in the background unless it runs already; resolves (true when
+   * started) once its record says "queued", so a status read next sees it.
+   */
+  async #start(id: string): Promise<boolean> {
     if (this.#active.has(id)) return false;
-    const p = this.#run(id).finally(() => this.#active.delete(id));
+    let marked: () => void = () => {};
+    const queued = new Promise<void>((r) => (marked = r));
+    const p = this.#run(id, marked)
+      .catch((e) => this.#deps.log?.(`job ${id}: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => this.#active.delete(id));
     this.#active.set(id, p);
     this.#deps.background?.(p);
+    await Promise.race([queued, p]);
     return true;
   }
 
@@ -307,12 +314,16 @@ export class JobService {
     else this.#runningCount--;
   }
 
-  async #run(id: string): Promise<void> {
+  async #run(id: string, marked: () => void): Promise<void> {
     const { jobs } = this.#deps.ports;
-    const first = await jobs.getJob(id);
-    if (!first) return;
-    if (first.state !== "queued") {
-      await jobs.putJob({ ...first, state: "queued", updated: new Date().toISOString() });
+    try {
+      const first = await jobs.getJob(id);
+      if (!first) return;
+      if (first.state !== "queued") {
+        await jobs.putJob({ ...first, state: "queued", updated: new Date().toISOString() });
+      }
+    } finally {
+      marked();
     }
     await this.#slot(id);
     try {

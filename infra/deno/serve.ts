@@ -33,8 +33,12 @@ const service = new JobService({
 
 if (cfg.cron) {
   Deno.cron("realign reprocess", cfg.cron, async () => {
-    const r = await service.reprocess();
-    log(`reprocess: ${r.rerun.length} rerun, ${r.started.length} new, ${r.errors.length} errors`);
+    try {
+      const r = await service.reprocess();
+      log(`reprocess: ${r.rerun.length} rerun, ${r.started.length} new, ${r.errors.length} errors`);
+    } catch (e) {
+      log(`reprocess failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   });
 }
 const resumed = await service.resumeUnfinished();

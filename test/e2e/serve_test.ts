@@ -301,26 +301,34 @@ Deno.test("functions server: unsigned, stale, forged → 401; --functions-url gi
 
 Deno.test("a serve process killed mid-job resumes it on restart; then reprocess reruns failed and old jobs", async () => {
   const ref = await cliReference();
-  const store = await tempDir("realign-kill-");
   const sample = await Deno.readFile(SAMPLE);
-  let s = await startServer("infra/deno/serve.ts", serveArgs(store, ["--workers", "1"]), {});
+  let store = "";
   let killedIn = "";
   let id = "";
-  try {
-    const put = await api(s, `/v1/inbox/${NAME}?ref=mean`, { method: "PUT", body: sample });
-    id = (await put.json()).job;
-    for (let i = 0; i < 5000 && !killedIn; i++) {
-      const st = await status(s, id);
-      const p = st.progress;
-      if (st.state === "done") throw new Error("the job finished before it could be killed");
-      // after the first estimation pass (kept in KV), while the second pass or reslicing runs
-      if (["estimate2", "reslice"].includes(p.phase) && p.done < p.total) {
-        await s.stop("SIGKILL");
-        killedIn = `${p.phase} ${p.done}/${p.total}`;
+  // the sample's job is short: if a busy machine lets it finish unseen, try again afresh
+  for (let attempt = 0; attempt < 3 && !killedIn; attempt++) {
+    store = await tempDir("realign-kill-");
+    const first = await startServer(
+      "infra/deno/serve.ts",
+      serveArgs(store, ["--workers", "1"]),
+      {},
+    );
+    try {
+      const put = await api(first, `/v1/inbox/${NAME}?ref=mean`, { method: "PUT", body: sample });
+      id = (await put.json()).job;
+      for (let i = 0; i < 5000 && !killedIn; i++) {
+        const st = await status(first, id);
+        const p = st.progress;
+        if (st.state === "done") break;
+        // after the first estimation pass (kept in KV), while the second pass or reslicing runs
+        if (["estimate2", "reslice"].includes(p.phase) && p.done < p.total) {
+          await first.stop("SIGKILL");
+          killedIn = `${p.phase} ${p.done}/${p.total}`;
+        }
       }
+    } finally {
+      await first.stop("SIGKILL");
     }
-  } finally {
-    await s.stop("SIGKILL");
   }
   assert(killedIn !== "", "killed during estimate or reslice");
   if (Deno.env.get("SHOW_KILL")) console.log(`killed in ${killedIn}`);
@@ -332,7 +340,7 @@ Deno.test("a serve process killed mid-job resumes it on restart; then reprocess 
   assert(left?.phase === "estimate2" || left?.phase === "reslice", `phase ${left?.phase}`);
   assertEquals([...pass1.values()].reduce((n, r) => n + r.end - r.start, 0), 20, "pass 1 kept");
 
-  s = await startServer("infra/deno/serve.ts", serveArgs(store), {});
+  const s = await startServer("infra/deno/serve.ts", serveArgs(store), {});
   try {
     const st = await finished(s, id);
     assertEquals(st.state, "done", JSON.stringify(st.error));
