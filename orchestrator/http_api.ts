@@ -23,6 +23,7 @@ import { InputError, isInputError } from "../shared/errors.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
 import { INBOX, type JobService } from "./job_service.ts";
 import { type RawOption, requestOptions } from "./request_options.ts";
+import { webPage } from "./web_pages.ts";
 
 /** What the API asks of a job service: {@link JobService}, or a runtime's own (Workers). */
 export type JobApi = Pick<JobService, "submit" | "landed" | "list" | "status">;
@@ -171,7 +172,9 @@ async function route(request: Request, url: URL, deps: HttpApiDeps): Promise<Res
  */
 export async function handleApi(request: Request, deps: HttpApiDeps): Promise<Response> {
   const url = new URL(request.url);
-  if (!url.pathname.startsWith("/v1/")) return json({ error: "no such route" }, 404);
+  if (!url.pathname.startsWith("/v1/")) {
+    return webPage(request) ?? json({ error: "no such route" }, 404); // the pages: web_pages.ts
+  }
   if (deps.token) {
     const auth = request.headers.get("authorization") ?? "";
     const given = auth.startsWith("Bearer ") ? auth.slice(7) : "";
