@@ -50,7 +50,13 @@ interface Status {
 }
 
 async function api(dev: WranglerDev, method: string, path: string, body?: BodyInit) {
-  const r = await fetch(`${dev.url}${path}`, { method, headers: AUTH, ...(body ? { body } : {}) });
+  // A timeout, so a wedged workerd fails the test instead of hanging it.
+  const r = await fetch(`${dev.url}${path}`, {
+    method,
+    headers: AUTH,
+    signal: AbortSignal.timeout(30_000),
+    ...(body ? { body } : {}),
+  });
   const text = await r.text();
   return { status: r.status, json: text.startsWith("{") ? JSON.parse(text) : text };
 }
