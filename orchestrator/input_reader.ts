@@ -21,6 +21,7 @@ import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
 import type { Compression } from "../shared/ports/compression.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
 import { Sha256 } from "../shared/sha256.ts";
+import type { HashFactory, IncrementalHash } from "../shared/ports/digest.ts";
 import { ByteSource } from "./byte_source.ts";
 
 /** An input run: an object in a store. `name` is what messages and output names use. */
@@ -101,7 +102,7 @@ async function openPart(
   store: ObjectStore,
   part: Part,
   compression: Compression,
-  hash: Sha256,
+  hash: IncrementalHash,
   count: { bytes: number },
 ): Promise<ByteSource> {
   const raw = await store.getStream(part.key);
@@ -166,7 +167,7 @@ export class InputReader {
   readonly dataBytes: number;
   #source: ByteSource;
   #pair: boolean;
-  #hash: Sha256;
+  #hash: IncrementalHash;
   #count: { bytes: number };
   #done = false;
 
@@ -176,7 +177,7 @@ export class InputReader {
     source: ByteSource;
     image: Part;
     pair: boolean;
-    hash: Sha256;
+    hash: IncrementalHash;
     count: { bytes: number };
   }) {
     this.header = init.header;
@@ -195,10 +196,14 @@ export class InputReader {
    * data length is checked later, as the voxels stream). Throws an
    * {@link InputError} naming the file for anything wrong so far.
    */
-  static async open(input: InputSource, compression: Compression): Promise<InputReader> {
+  static async open(
+    input: InputSource,
+    compression: Compression,
+    sha256: HashFactory = () => new Sha256(),
+  ): Promise<InputReader> {
     const parts = await resolveParts(input);
     const pair = parts.header.key !== parts.image.key;
-    const hash = new Sha256();
+    const hash = sha256();
     const count = { bytes: 0 };
     let source = await openPart(input.store, parts.header, compression, hash, count);
     try {

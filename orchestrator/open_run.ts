@@ -10,9 +10,10 @@
  *
  * @module
  */
+import type { HashFactory } from "../shared/ports/digest.ts";
 import { InputError } from "../shared/errors.ts";
 import { infToNaN, zeroNonFinite } from "../shared/finite.ts";
-import { bsplineCoefficients } from "../shared/interp/bspline_prefilter.ts";
+import { resampleKernels } from "../shared/resample_kernels.ts";
 import type { JobOptions, RefChoice, RunLayout } from "../shared/job.ts";
 import { niftiAffine, voxelSizes } from "../shared/nifti/affine.ts";
 import { bytesPerVoxel, datatypeInfo } from "../shared/nifti/datatypes.ts";
@@ -154,8 +155,9 @@ export async function openRun(
   input: InputSource,
   compression: Compression,
   options: Pick<JobOptions, "ref" | "interpReslice" | "dtype">,
+  sha256?: HashFactory,
 ): Promise<OpenedRun> {
-  const reader = await InputReader.open(input, compression);
+  const reader = await InputReader.open(input, compression, sha256);
   const h = reader.header;
   const layout = stagedLayout(h);
   const nt = layout.dims[3];
@@ -175,6 +177,7 @@ export async function openRun(
   const range = { min: Infinity, max: -Infinity };
   // B-spline reslicing of integer data: the output is a convex combination of
   // each frame's spline coefficients (and 0 outside), so their range bounds it
+  const kernels = resampleKernels();
   const coefficients = options.interpReslice > 1 && options.dtype === "same" &&
     datatypeInfo(layout.datatype, input.name).integer;
   const dims: [number, number, number] = [layout.dims[0], layout.dims[1], layout.dims[2]];
@@ -189,7 +192,7 @@ export async function openRun(
     }
     if (coefficients) {
       zeroNonFinite(frame);
-      bsplineCoefficients(frame, dims, options.interpReslice, frame);
+      kernels.bsplineCoefficients(frame, dims, options.interpReslice, frame); // same bits as JS
       range.min = Math.min(range.min, 0);
       range.max = Math.max(range.max, 0);
     }

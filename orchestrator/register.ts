@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { HashFactory } from "../shared/ports/digest.ts";
 import { isInputError } from "../shared/errors.ts";
 import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import { frameBytes } from "../shared/run_frames.ts";
@@ -44,6 +45,8 @@ export interface OrchestratorPorts {
   compression: Compression;
   /** Draws `_motion.png`. */
   rasterizer: Rasterizer;
+  /** A native SHA-256 for the input's hash, when the runtime has one (else the pure one). */
+  sha256?: HashFactory;
 }
 
 export interface RegisterRequest {
@@ -102,7 +105,7 @@ export async function register(
   };
   const { name, key } = req.input;
   // pass 1 streams and validates the whole input before any job state exists
-  const run = await openRun(req.input, ports.compression, req.options);
+  const run = await openRun(req.input, ports.compression, req.options, ports.sha256);
   const { layout, header } = run;
   const nt = layout.dims[3];
   const options: JobOptions = {
@@ -167,7 +170,7 @@ export async function register(
   try {
     lap("open");
     // 1 stage
-    await stageRun(ports.objects, id, req.input, ports.compression, run);
+    await stageRun(ports.objects, id, req.input, ports.compression, run, ports.sha256);
     if (weight) await ports.objects.put(keys.weight, float32Bytes(weight.data));
     const encoding = outputEncoding(
       layout,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { HashFactory } from "../shared/ports/digest.ts";
 import type { JobOptions, OutputEncoding, RunLayout } from "../shared/job.ts";
 import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
@@ -134,8 +135,9 @@ export async function stagedStream(
   input: InputSource,
   compression: Compression,
   hash: string,
+  sha256?: HashFactory,
 ): Promise<ReadableStream<Uint8Array>> {
-  const reader = await InputReader.open(input, compression);
+  const reader = await InputReader.open(input, compression, sha256);
   const voxels = reader.voxels();
   let head: Uint8Array | null = stagedHeaderBytes(reader.headerBytes, reader.header);
   return new ReadableStream<Uint8Array>({
@@ -174,10 +176,11 @@ export async function stageRun(
   input: InputSource,
   compression: Compression,
   run: OpenedRun,
+  sha256?: HashFactory,
 ): Promise<void> {
   const keys = jobKeys(id);
   if (!(await objects.head(keys.staged))) {
-    await objects.put(keys.staged, await stagedStream(input, compression, run.hash));
+    await objects.put(keys.staged, await stagedStream(input, compression, run.hash, sha256));
   }
   await objects.put(keys.ref(1), float32Bytes(run.reference));
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { nodeSha256 } from "./node_sha256.ts";
 import { parseArgs } from "node:util";
 import { cliOptions, HELP, OPTION_SPEC } from "../../orchestrator/cli_options.ts";
 import { progressLine } from "../../orchestrator/progress_bar.ts";
@@ -94,6 +95,7 @@ async function main(args: string[]): Promise<number> {
       invoker,
       compression: zlibCompression,
       rasterizer: resvgRasterizer,
+      sha256: nodeSha256,
     });
     if (showProgress) Deno.stderr.writeSync(enc.encode("\n"));
     const totalMs = performance.now() - started;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { nodeSha256 } from "./node_sha256.ts";
 import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { JobService } from "../../orchestrator/job_service.ts";
 import { KvJobStore } from "./kv_job_store.ts";
@@ -27,6 +28,7 @@ const service = new JobService({
     invoker,
     compression: zlibCompression,
     rasterizer: resvgRasterizer,
+    sha256: nodeSha256,
   },
   bucket,
 });

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { nodeSha256 } from "./node_sha256.ts";
 import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { handleApi } from "../../orchestrator/http_api.ts";
 import { JobService } from "../../orchestrator/job_service.ts";
@@ -33,6 +34,7 @@ const service = new JobService({
     invoker,
     compression: zlibCompression,
     rasterizer: resvgRasterizer,
+    sha256: nodeSha256,
   },
   bucket,
   log,

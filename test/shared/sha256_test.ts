@@ -39,3 +39,16 @@ Deno.test("SHA-256 fed in uneven chunks equals crypto.subtle on random data of s
     assertEquals(h.hex(), want, `${n} bytes in uneven pieces`);
   }
 });
+
+Deno.test("the node:crypto hash factory gives the pure SHA-256's digest, chunk by chunk", async () => {
+  const { nodeSha256 } = await import("../../infra/deno/node_sha256.ts");
+  const { Sha256 } = await import("../../shared/sha256.ts");
+  const data = new Uint8Array(100_003).map((_, i) => (i * 2654435761) >>> 24);
+  const a = nodeSha256(), b = new Sha256();
+  for (let o = 0; o < data.length; o += 7777) {
+    a.update(data.subarray(o, o + 7777));
+    b.update(data.subarray(o, o + 7777));
+  }
+  const want = b.hex();
+  if (a.hex() !== want) throw new Error(`node ${a.hex()} != pure ${want}`);
+});

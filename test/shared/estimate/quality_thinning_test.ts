@@ -1,5 +1,9 @@
 import { assert, assertClose, assertEquals } from "../../helpers/assert.ts";
-import { logDetSpd, qualityThinning } from "../../../shared/estimate/quality_thinning.ts";
+import {
+  kthSmallest,
+  logDetSpd,
+  qualityThinning,
+} from "../../../shared/estimate/quality_thinning.ts";
 import { mulberry32 } from "../../../shared/estimate/prng.ts";
 
 Deno.test("logDetSpd: log-determinant of a hand-computed matrix, −∞ when not definite", () => {
@@ -64,4 +68,16 @@ Deno.test("qualityThinning: an all-zero column (a parameter not estimated) is ig
     Array.from(qualityThinning(r4, 4, n, 0.9)),
     Array.from(qualityThinning(r3, 3, n, 0.9)),
   );
+});
+
+Deno.test("kthSmallest agrees with a sort, ties and all", () => {
+  const rnd = mulberry32(9);
+  for (const n of [1, 2, 3, 10, 101, 1000]) {
+    const a = new Float64Array(n);
+    for (let i = 0; i < n; i++) a[i] = Math.floor(rnd() * (n / 3 + 1)); // many ties
+    const sorted = a.slice().sort();
+    for (const k of [0, Math.floor(n / 2), n - 1]) {
+      assertEquals(kthSmallest(a.slice(), k), sorted[k], `n ${n}, k ${k}`);
+    }
+  }
 });
