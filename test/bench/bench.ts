@@ -18,6 +18,8 @@ import { loadWasmKernels } from "../../shared/wasm/wasm_kernels.ts";
 import { invert4, mul4, spmMatrix } from "../../shared/rigid.ts";
 import { ROOT } from "../helpers/cli.ts";
 import { benchRun } from "./bench_run.ts";
+import { simulateRun } from "../helpers/simulate.ts";
+import { syntheticHeader } from "../helpers/synthetic_header.ts";
 import { phaseCosts, type RunProfile, scaleOut } from "../../orchestrator/profile.ts";
 
 const { values } = parseArgs({
@@ -193,6 +195,59 @@ if (!values.quick) {
     `reslicing frames/s (2 workers, e2e)        ${
       (frames / ((nii1.timings.reslice ?? 1) / 1000)).toFixed(0)
     }`,
+  );
+}
+if (!values.quick) {
+  // Peak memory on a 1000-frame run (the 200 simulated frames five times over): the input is
+  // streamed and each function holds a few frames, so it should not grow with the run.
+  const longFrames = 1000;
+  const long = new Float32Array(n3 * longFrames);
+  for (let t = 0; t < longFrames; t++) {
+    long.set(sim.data.subarray((t % frames) * n3, (t % frames + 1) * n3), t * n3);
+  }
+  const longPath = `${dir}/sim_long_bold.nii`;
+  const dims4 = [...sim.header.dims];
+  dims4[4] = longFrames;
+  await Deno.writeFile(
+    longPath,
+    await encodeNifti(
+      sim.header,
+      long,
+      { datatype: 4, sclSlope: 1, sclInter: 0, dims: dims4 },
+      false,
+    ),
+  );
+  const l = await e2e(longPath, ["--workers", "2"]);
+  console.log(`end to end .nii, 64×64×36×1000, defaults   ${fmt(l)}`);
+  await Deno.remove(longPath);
+
+  // A function's working set on 104×104×72 frames (upper bound): the peak RSS of a one-worker
+  // run minus that of the same process on the 17×21×3 sample (Deno, the orchestrator, wasm).
+  const big = await simulateRun({
+    dims: [104, 104, 72],
+    voxelSize: [2, 2, 2],
+    motions: Array.from({ length: 12 }, (_, t) => [0.1 * t, -0.05 * t, 0, 0.1 * t, 0, 0]),
+    noise: 0.02,
+    seed: 3,
+    subsample: 1,
+  });
+  const bigPath = `${dir}/sim_big_bold.nii`;
+  await Deno.writeFile(
+    bigPath,
+    await encodeNifti(
+      syntheticHeader([104, 104, 72, 12], big.affine, { datatype: 16 }),
+      big.data,
+      { datatype: 16, sclSlope: 1, sclInter: 0 },
+      false,
+    ),
+  );
+  const b = await e2e(bigPath, ["--workers", "1"]);
+  const small = await e2e(`${ROOT}/test/data/real_fmri_17x21x3x20.nii.gz`, ["--workers", "1"]);
+  console.log(
+    `function working set, 104×104×72 frames  ≤ ${(b.peakMb - small.peakMb).toFixed(0)} MB ` +
+      `(peak ${b.peakMb.toFixed(0)} MB, one worker, minus ${
+        small.peakMb.toFixed(0)
+      } MB on the sample)`,
   );
 }
 await Deno.remove(dir, { recursive: true });
