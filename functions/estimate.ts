@@ -43,6 +43,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
   // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
   const reading = { ms: 0 };
+  let peak = 0;
   for await (const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)) {
     for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
       let params: FrameParams;
@@ -55,6 +56,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
         params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
       }
       await batch.add({ frame: t, params });
+      if (ports.memory) peak = Math.max(peak, ports.memory());
     }
   }
   await batch.flush();
@@ -68,5 +70,6 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
     setupMs: tSetup - t1,
     computeMs: t2 - tSetup - writeMs - reading.ms,
     writeMs,
+    ...(ports.memory ? { peakBytes: Math.max(peak, ports.memory()) } : {}),
   };
 }

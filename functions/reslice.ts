@@ -99,6 +99,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   let computeMs = 0, crc = 0, rawLength = 0, deflatedLength = 0;
   const result: TaskResult = { fn: "reslice", start, end, readMs: 0, computeMs: 0, writeMs: 0 };
   const reading = { ms: 0 };
+  let peak = 0;
   async function* pieces(): AsyncGenerator<Uint8Array> {
     let piece: Uint8Array | null = null;
     let inPiece = 0;
@@ -136,6 +137,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
           inPiece++;
         }
         computeMs += performance.now() - f0;
+        if (ports.memory) peak = Math.max(peak, ports.memory());
         await batch.add(t);
         if (piece && inPiece * n3 * obpv === piece.length) {
           const raw: Uint8Array = piece;
@@ -185,5 +187,6 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   result.readMs = readMs + reading.ms;
   result.computeMs = computeMs;
   result.writeMs = Math.max(0, performance.now() - t0 - readMs - computeMs);
+  if (ports.memory) result.peakBytes = Math.max(peak, ports.memory());
   return result;
 }

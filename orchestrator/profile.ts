@@ -30,6 +30,8 @@ export interface InvocationProfile {
   writeMs: number;
   /** Dispatch to result, as the orchestrator saw it. */
   totalMs: number;
+  /** Largest isolate memory the function saw (MB), where the runtime measures it. */
+  peakMb?: number;
 }
 
 export interface RunProfile {
@@ -73,6 +75,7 @@ export function buildProfile(
       computeMs: t.computeMs,
       writeMs: t.writeMs,
       totalMs: t.totalMs ?? t.readMs + (t.setupMs ?? 0) + t.computeMs + t.writeMs,
+      ...(t.peakBytes !== undefined ? { peakMb: t.peakBytes / 2 ** 20 } : {}),
     })),
   };
 }
@@ -142,7 +145,7 @@ export function profileTable(p: RunProfile): string {
   lines.push("phase        wall ms");
   for (const [phase, v] of Object.entries(p.phases)) lines.push(`${phase.padEnd(12)} ${ms(v)}`);
   lines.push(
-    "invocations  phase        frames  queue ms  read ms  setup ms  compute ms  write ms  total ms",
+    "invocations  phase        frames  queue ms  read ms  setup ms  compute ms  write ms  total ms  peak MB",
   );
   for (const i of p.invocations) {
     lines.push(
@@ -150,7 +153,9 @@ export function profileTable(p: RunProfile): string {
         ms(i.queueMs).padStart(8)
       }  ${ms(i.readMs).padStart(7)}  ${ms(i.setupMs).padStart(8)}  ${
         ms(i.computeMs).padStart(10)
-      }  ${ms(i.writeMs).padStart(8)}  ${ms(i.totalMs).padStart(8)}`,
+      }  ${ms(i.writeMs).padStart(8)}  ${ms(i.totalMs).padStart(8)}  ${
+        i.peakMb === undefined ? "       -" : i.peakMb.toFixed(0).padStart(7)
+      }`,
     );
   }
   return lines.join("\n");

@@ -157,6 +157,8 @@ export interface TaskResult {
   writeMs: number;
   /** When the function started (ms since the epoch), for the queueing delay. */
   startedAt?: number;
+  /** Largest isolate memory (JS heap + ArrayBuffers, bytes) seen during the task, where measured. */
+  peakBytes?: number;
   /** Added by the orchestrator: dispatch to start, and dispatch to result (ms). */
   queueMs?: number;
   totalMs?: number;

@@ -26,6 +26,11 @@ self.onmessage = async (e: MessageEvent) => {
       objects: new LocalFolderStore(storeDir),
       jobs,
       compression: zlibCompression,
+      // this worker's isolate: its V8 heap and the ArrayBuffers it allocated
+      memory: () => {
+        const m = Deno.memoryUsage();
+        return m.heapUsed + m.external;
+      },
     }));
     return;
   }

@@ -1,5 +1,6 @@
 /**
- * What a compute function may touch: the three ports, nothing else.
+ * What a compute function may touch: the three ports, nothing else (and, for
+ * `--profile`, an optional probe of its isolate's memory).
  *
  * @module
  */
@@ -11,4 +12,9 @@ export interface FunctionPorts {
   objects: ObjectStore;
   jobs: JobStore;
   compression: Compression;
+  /**
+   * Bytes the function's isolate holds now (JS heap + ArrayBuffers), where
+   * the runtime tells; the function reports the largest value it saw.
+   */
+  memory?: () => number;
 }

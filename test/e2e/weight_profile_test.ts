@@ -113,6 +113,8 @@ Deno.test("--profile writes <stem>_profile.json with phases and every invocation
     for (let i = 1; i < inv.length; i++) assertEquals(inv[i]!.start, inv[i - 1]!.end);
     for (const i of inv) {
       assert(i.queueMs >= 0 && i.computeMs >= 0 && i.totalMs >= i.computeMs, JSON.stringify(i));
+      // each Web Worker measures its own isolate: at least the frames it holds, far below 128 MB
+      assert(i.peakMb !== undefined && i.peakMb > 0.1 && i.peakMb < 128, JSON.stringify(i));
     }
   }
   assert(p.totalMs >= Object.values(p.phases).reduce((a, b) => a + b, 0) * 0.99, "total ≥ phases");
