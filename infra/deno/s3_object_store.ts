@@ -274,7 +274,10 @@ export class S3ObjectStore implements ObjectStore {
       }),
     );
     const cut = this.#prefix.length;
-    const objects = (out.Contents ?? []).map((o) => ({ key: o.Key!.slice(cut), size: o.Size ?? 0 }));
+    const objects = (out.Contents ?? []).map((o) => ({
+      key: o.Key!.slice(cut),
+      size: o.Size ?? 0,
+    }));
     return out.IsTruncated && out.NextContinuationToken
       ? { objects, cursor: out.NextContinuationToken }
       : { objects };

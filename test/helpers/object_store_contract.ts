@@ -89,7 +89,11 @@ export function objectStoreContract(
     await store.put("a/b/obj.bin", bytes);
     assertSameBytes(await store.get("a/b/obj.bin"), bytes, "whole");
     assertEquals(await store.head("a/b/obj.bin"), { key: "a/b/obj.bin", size: 1000 });
-    assertSameBytes(await store.get("a/b/obj.bin", { offset: 0, length: 1 }), bytes.slice(0, 1), "first");
+    assertSameBytes(
+      await store.get("a/b/obj.bin", { offset: 0, length: 1 }),
+      bytes.slice(0, 1),
+      "first",
+    );
     assertSameBytes(
       await store.get("a/b/obj.bin", { offset: 999, length: 1 }),
       bytes.slice(999),

@@ -13,11 +13,7 @@ import {
   streamOf,
 } from "../helpers/object_store_contract.ts";
 import { startS3Server } from "../helpers/s3_server.ts";
-import {
-  parseS3Url,
-  S3_MIN_PART_SIZE,
-  S3ObjectStore,
-} from "../../infra/deno/s3_object_store.ts";
+import { parseS3Url, S3_MIN_PART_SIZE, S3ObjectStore } from "../../infra/deno/s3_object_store.ts";
 import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 
 const PART = S3_MIN_PART_SIZE;
