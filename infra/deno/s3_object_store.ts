@@ -71,7 +71,7 @@ export interface S3StoreConfig {
  */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = url.match(/^s3:\/\/([^/]+)\/*(.*)$/);
-  if (!m || !/^[a-z0-9][a-z0-9.\-_]{1,62}$/.test(m[1]!)) {
+  if (!m || !/^[a-z0-9][a-z0-9.\-_]{2,62}$/.test(m[1]!)) {
     throw new Error(
       `--bucket: must be s3://<bucket>[/<prefix>] with a valid bucket name, current value is "${url}"`,
     );

@@ -95,6 +95,7 @@ Deno.test("S3 store: bucket URLs, bad keys and part sizes", async () => {
   assertEquals(parseS3Url("s3://lab-data/a/b/"), { bucket: "lab-data", prefix: "a/b" });
   assertThrows(() => parseS3Url("lab-data"), Error, "--bucket");
   assertThrows(() => parseS3Url("s3://Bad_Bucket/x"), Error, "--bucket");
+  assertThrows(() => parseS3Url("s3://ab/x"), Error, "--bucket"); // 3 to 63 characters
   assertThrows(
     () => new S3ObjectStore({ bucket: "b", prefix: "", region: "auto", partSize: PART - 1 }),
     RangeError,
