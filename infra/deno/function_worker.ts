@@ -1,9 +1,9 @@
 /**
  * A Web Worker that runs compute functions: the same `runTask` a `deno serve`
  * deployment or a Cloudflare consumer runs, with its own adapters (the local
- * folder store and Deno KV on the same file as the orchestrator).
+ * folder store or the S3 bucket, and Deno KV on the same file as the orchestrator).
  *
- * Messages in: `{ init: { storeDir, kvPath } }`, then `{ id, task }`.
+ * Messages in: `{ init: { storeDir, kvPath, s3? } }`, then `{ id, task }`.
  * Messages out: `{ id, ok: true, result }` or `{ id, ok: false, error: { name, message, stack } }`.
  *
  * @module
@@ -13,17 +13,22 @@ import { runTask } from "../../functions/run_task.ts";
 import type { Task } from "../../shared/job.ts";
 import type { FunctionPorts } from "../../shared/ports/function_ports.ts";
 import { KvJobStore } from "./kv_job_store.ts";
-import { LocalFolderStore } from "./local_object_store.ts";
+import { openBucket } from "./open_bucket.ts";
+import type { S3StoreConfig } from "./s3_object_store.ts";
 import { zlibCompression } from "./zlib_compression.ts";
 
 let ports: Promise<FunctionPorts> | null = null;
 
 self.onmessage = async (e: MessageEvent) => {
-  const msg = e.data as { init?: { storeDir: string; kvPath: string }; id?: number; task?: Task };
+  const msg = e.data as {
+    init?: { storeDir: string; kvPath: string; s3?: S3StoreConfig | null };
+    id?: number;
+    task?: Task;
+  };
   if (msg.init) {
-    const { storeDir, kvPath } = msg.init;
+    const { storeDir, kvPath, s3 } = msg.init;
     ports = KvJobStore.open(kvPath).then((jobs) => ({
-      objects: new LocalFolderStore(storeDir),
+      objects: openBucket(storeDir, s3),
       jobs,
       compression: zlibCompression,
       // this worker's isolate: its V8 heap and the ArrayBuffers it allocated

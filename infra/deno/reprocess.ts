@@ -10,7 +10,7 @@ import { nodeSha256 } from "./node_sha256.ts";
 import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { JobService } from "../../orchestrator/job_service.ts";
 import { KvJobStore } from "./kv_job_store.ts";
-import { LocalFolderStore } from "./local_object_store.ts";
+import { openBucket } from "./open_bucket.ts";
 import { serveConfig } from "./serve_config.ts";
 import { chooseInvoker } from "./store_layout.ts";
 import { zlibCompression } from "./zlib_compression.ts";
@@ -19,8 +19,8 @@ const cfg = serveConfig(Deno.args);
 const { layout } = cfg;
 await Deno.mkdir(layout.objects, { recursive: true });
 const jobs = await KvJobStore.open(layout.kvPath);
-const bucket = new LocalFolderStore(layout.objects);
-const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl);
+const bucket = openBucket(layout.objects, cfg.s3);
+const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
 const service = new JobService({
   ports: {
     objects: bucket,

@@ -1,7 +1,7 @@
 /**
  * `deno task serve`: the HTTP API on Deno (`deno serve`), the composition
  * root of the long-running service. Picks the adapters (the local store
- * folder's bucket, Deno KV on its file, the Web Worker pool or signed HTTP
+ * folder's bucket or an S3-compatible one, Deno KV on its file, the Web Worker pool or signed HTTP
  * calls to `--functions-url`), then: resumes jobs a killed previous process
  * left queued or running, watches the drop folder, and reprocesses on a
  * `Deno.cron` schedule. Settings: see `serve_config.ts` (port from PORT,
@@ -15,7 +15,7 @@ import { handleApi } from "../../orchestrator/http_api.ts";
 import { JobService } from "../../orchestrator/job_service.ts";
 import { watchInbox } from "./inbox_watcher.ts";
 import { KvJobStore } from "./kv_job_store.ts";
-import { LocalFolderStore } from "./local_object_store.ts";
+import { openBucket } from "./open_bucket.ts";
 import { serveConfig } from "./serve_config.ts";
 import { chooseInvoker } from "./store_layout.ts";
 import { zlibCompression } from "./zlib_compression.ts";
@@ -25,8 +25,8 @@ const log = (line: string) => console.log(`realign serve: ${line}`);
 const { layout } = cfg;
 await Deno.mkdir(layout.objects, { recursive: true });
 const jobs = await KvJobStore.open(layout.kvPath);
-const bucket = new LocalFolderStore(layout.objects);
-const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl);
+const bucket = openBucket(layout.objects, cfg.s3);
+const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
 const service = new JobService({
   ports: {
     objects: bucket,
@@ -65,7 +65,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 log(
-  `store ${layout.store}, ${
+  `store ${layout.store}${cfg.s3 ? `, bucket s3://${cfg.s3.bucket}/${cfg.s3.prefix}` : ""}, ${
     cfg.functionsUrl ? `functions at ${cfg.functionsUrl}` : `${cfg.workers} workers`
   }${cfg.token ? ", token required" : ""}`,
 );

@@ -5,6 +5,7 @@
  * | argument | variable | default |
  * | --- | --- | --- |
  * | `--store DIR` | `REALIGN_STORE` | `.realign` in the caller's folder |
+ * | `--bucket s3://NAME[/PREFIX]` | `REALIGN_BUCKET` | none: the folder `<store>/objects` (S3 settings: `open_bucket.ts`) |
  * | `--inbox DIR` | `REALIGN_INBOX` | `<store>/inbox` (a watched drop folder) |
  * | `--no-watch` | `REALIGN_WATCH=0` | watch on |
  * | `--functions-url URL` | `REALIGN_FUNCTIONS_URL` | none: the local Web Worker pool |
@@ -18,9 +19,13 @@
 import { parseArgs } from "node:util";
 import { absolutePath } from "./paths.ts";
 import { type StoreLayout, storeLayout } from "./store_layout.ts";
+import { s3ConfigFromEnv } from "./open_bucket.ts";
+import type { S3StoreConfig } from "./s3_object_store.ts";
 
 export interface ServeConfig {
   layout: StoreLayout;
+  /** The S3-compatible bucket, or null for the local folder `layout.objects`. */
+  s3: S3StoreConfig | null;
   /** The watched drop folder, or null. */
   inbox: string | null;
   functionsUrl: string | null;
@@ -35,6 +40,7 @@ export function serveConfig(args: string[]): ServeConfig {
     args,
     options: {
       store: { type: "string" },
+      bucket: { type: "string" },
       inbox: { type: "string" },
       "no-watch": { type: "boolean" },
       "functions-url": { type: "string" },
@@ -57,9 +63,11 @@ export function serveConfig(args: string[]): ServeConfig {
       `--workers: must be an integer from 1 to 1024, current value is "${workersRaw}"`,
     );
   }
+  const bucketUrl = values.bucket ?? env("REALIGN_BUCKET");
   const cron = values.cron ?? env("REALIGN_CRON") ?? "0 * * * *";
   return {
     layout,
+    s3: bucketUrl ? s3ConfigFromEnv(bucketUrl, env) : null,
     inbox: watch ? (inboxArg ? absolutePath(cwd, inboxArg) : layout.inbox) : null,
     functionsUrl: values["functions-url"] ?? env("REALIGN_FUNCTIONS_URL") ?? null,
     workers,

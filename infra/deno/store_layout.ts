@@ -10,6 +10,7 @@
 import { HttpInvoker } from "./http_invoker.ts";
 import type { Invoker } from "../../shared/ports/invoker.ts";
 import { WorkerPoolInvoker } from "./worker_pool_invoker.ts";
+import type { S3StoreConfig } from "./s3_object_store.ts";
 
 export interface StoreLayout {
   store: string;
@@ -26,12 +27,14 @@ export function storeLayout(store: string): StoreLayout {
 
 /**
  * The invoker: HTTP to `functionsUrl` (signed with REALIGN_FUNCTIONS_SECRET)
- * when given, else a Web Worker pool of `workers` on this machine.
+ * when given, else a Web Worker pool of `workers` on this machine (on the
+ * S3 bucket `s3` when given, else the store folder's).
  */
 export function chooseInvoker(
   layout: StoreLayout,
   workers: number,
   functionsUrl: string | null,
+  s3: S3StoreConfig | null = null,
 ): Invoker {
   if (functionsUrl) {
     const secret = Deno.env.get("REALIGN_FUNCTIONS_SECRET") ?? "";
@@ -42,5 +45,5 @@ export function chooseInvoker(
     }
     return new HttpInvoker({ url: functionsUrl, secret, concurrency: workers });
   }
-  return new WorkerPoolInvoker(workers, { storeDir: layout.objects, kvPath: layout.kvPath });
+  return new WorkerPoolInvoker(workers, { storeDir: layout.objects, kvPath: layout.kvPath, s3 });
 }

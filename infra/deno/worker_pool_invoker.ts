@@ -6,6 +6,7 @@
  */
 import type { Task, TaskResult } from "../../shared/job.ts";
 import type { Invoker } from "../../shared/ports/invoker.ts";
+import type { S3StoreConfig } from "./s3_object_store.ts";
 
 interface Pending {
   task: Task;
@@ -30,7 +31,10 @@ export class WorkerPoolInvoker implements Invoker {
   readonly #running = new Map<number, Pending & { worker: Worker }>();
   #nextId = 1;
 
-  constructor(workers: number, init: { storeDir: string; kvPath: string }) {
+  constructor(
+    workers: number,
+    init: { storeDir: string; kvPath: string; s3?: S3StoreConfig | null },
+  ) {
     this.concurrency = workers;
     for (let i = 0; i < workers; i++) {
       const w = new Worker(new URL("./function_worker.ts", import.meta.url), { type: "module" });

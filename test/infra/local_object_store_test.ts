@@ -1,0 +1,31 @@
+/**
+ * The object store contract on the local folder adapter (a real temporary
+ * folder), plus what only a folder has: no temporary file left behind.
+ */
+import { assertEquals } from "../helpers/assert.ts";
+import { tempDir } from "../helpers/cli.ts";
+import { failingStream, objectStoreContract, pattern } from "../helpers/object_store_contract.ts";
+import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
+
+objectStoreContract("local folder store", async () => {
+  const dir = await tempDir("realign-store-");
+  return {
+    store: new LocalFolderStore(dir),
+    pageSize: 1000,
+    close: () => Deno.remove(dir, { recursive: true }),
+  };
+}, { bigStream: 3 * 1024 * 1024 + 12345 });
+
+Deno.test("local folder store: a failed stream put leaves no temporary file", async () => {
+  const dir = await tempDir("realign-store-");
+  try {
+    const store = new LocalFolderStore(dir);
+    await store.put("d/keep", pattern(5));
+    await store.put("d/cut", failingStream(pattern(300000), 65536)).catch(() => {});
+    const names = [];
+    for await (const e of Deno.readDir(`${dir}/d`)) names.push(e.name);
+    assertEquals(names, ["keep"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
