@@ -42,9 +42,11 @@ export interface OpenedRun {
   /** The reference frame (the chosen one; frame 0 for `first` and `mean`), ±Inf made NaN. */
   reference: Float32Array;
   /**
-   * Finite minimum and maximum of what reslicing can produce: the run's
-   * (scaled) values, or, for B-spline reslicing of integer data to the same
-   * datatype, its frames' spline coefficients and 0 (see `outputEncoding`).
+   * For B-spline reslicing of integer data to the same datatype, the finite
+   * minimum and maximum of what reslicing can produce: the frames' spline
+   * coefficients and 0 (see `outputEncoding`). `{min: 0, max: 0}` otherwise
+   * (the output keeps the input's scaling, or is float), and then only the
+   * reference frame is decoded.
    */
   range: { min: number; max: number };
 }
@@ -184,19 +186,22 @@ export async function openRun(
   const frames = new FrameAssembler(frameBytes(layout));
   let t = 0;
   const onFrame = (bytes: Uint8Array) => {
-    frame ??= new Float32Array(n3);
-    decodeVoxels(bytes, layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
-    if (t === refT) {
-      reference = frame.slice();
-      infToNaN(reference);
+    // Only the reference frame is needed, unless the output scaling needs every frame's range.
+    if (t === refT || coefficients) {
+      frame ??= new Float32Array(n3);
+      decodeVoxels(bytes, layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
+      if (t === refT) {
+        reference = frame.slice();
+        infToNaN(reference);
+      }
+      if (coefficients) {
+        zeroNonFinite(frame);
+        kernels.bsplineCoefficients(frame, dims, options.interpReslice, frame); // same bits as JS
+        range.min = Math.min(range.min, 0);
+        range.max = Math.max(range.max, 0);
+        foldRange(frame, range);
+      }
     }
-    if (coefficients) {
-      zeroNonFinite(frame);
-      kernels.bsplineCoefficients(frame, dims, options.interpReslice, frame); // same bits as JS
-      range.min = Math.min(range.min, 0);
-      range.max = Math.max(range.max, 0);
-    }
-    foldRange(frame, range);
     t++;
   };
   for await (const chunk of reader.voxels()) frames.add(chunk, onFrame);
