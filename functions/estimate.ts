@@ -6,8 +6,9 @@
  * @module
  */
 import { createEstimateScratch, estimateFrame } from "../shared/estimate/estimate_frame.ts";
-import { prepareReference } from "../shared/estimate/reference_model.ts";
-import type { EstimateTask, FrameParams, TaskResult } from "../shared/job.ts";
+import { prepareReference, type ReferenceModel } from "../shared/estimate/reference_model.ts";
+import type { EstimateTask, FrameParams, PrepareTask, TaskResult } from "../shared/job.ts";
+import { decodeModel, encodeModel } from "../shared/estimate/model_codec.ts";
 import { infToNaN } from "../shared/finite.ts";
 import { decodeFrameInto } from "../shared/run_frames.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
@@ -22,20 +23,49 @@ function selfFrame(task: EstimateTask): number {
   return typeof task.options.ref === "number" ? task.options.ref : 0;
 }
 
-export async function estimate(task: EstimateTask, ports: FunctionPorts): Promise<TaskResult> {
-  const t0 = performance.now();
-  const { run, start, end } = task;
-  const [nx, ny, nz] = run.dims;
+/** The reference model of the task's pass, from the reference volume (and weight image). */
+async function buildModel(
+  task: EstimateTask | PrepareTask,
+  ports: FunctionPorts,
+): Promise<ReferenceModel> {
+  const [nx, ny, nz] = task.run.dims;
   const n3 = nx * ny * nz;
   const ref = await readFloat32(ports.objects, task.refKey, n3);
   const weight = task.weightKey ? await readFloat32(ports.objects, task.weightKey, n3) : null;
-  const t1 = performance.now();
-  const model = prepareReference(ref, [nx, ny, nz], run.affine, {
+  return prepareReference(ref, [nx, ny, nz], task.run.affine, {
     fwhm: task.options.fwhm,
     sep: task.options.sep,
     quality: task.options.quality,
     degree: task.options.interpEstimate,
   }, weight);
+}
+
+/** The prepare function: build the pass's reference model once and store it. */
+export async function prepare(task: PrepareTask, ports: FunctionPorts): Promise<TaskResult> {
+  const t0 = performance.now();
+  const model = await buildModel(task, ports);
+  const t1 = performance.now();
+  await ports.objects.put(task.modelKey, encodeModel(model));
+  return {
+    fn: "prepare",
+    start: 0,
+    end: 0,
+    readMs: 0,
+    setupMs: t1 - t0,
+    computeMs: 0,
+    writeMs: performance.now() - t1,
+  };
+}
+
+export async function estimate(task: EstimateTask, ports: FunctionPorts): Promise<TaskResult> {
+  const t0 = performance.now();
+  const { run, start, end } = task;
+  const [nx, ny, nz] = run.dims;
+  const n3 = nx * ny * nz;
+  // The pass's model, built once by its prepare task; built here if it is missing.
+  const stored = task.modelKey ? await ports.objects.get(task.modelKey) : null;
+  const t1 = performance.now();
+  const model = stored ? decodeModel(stored) : await buildModel(task, ports);
   const scratch = createEstimateScratch(model);
   const tSetup = performance.now();
   const frame = new Float32Array(n3);

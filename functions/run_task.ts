@@ -8,12 +8,13 @@
  */
 import { estimatePhase, type Phase, type Task, type TaskResult } from "../shared/job.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
-import { estimate } from "./estimate.ts";
+import { estimate, prepare } from "./estimate.ts";
 import { reslice } from "./reslice.ts";
 
 /** The phase a task belongs to (its results and progress are counted there). */
 export function phaseOf(task: Task): Phase {
   if (task.fn === "estimate") return estimatePhase(task.pass);
+  if (task.fn === "prepare") return "prepare";
   return task.slabKey === null ? "mean" : "reslice";
 }
 
@@ -27,6 +28,9 @@ export async function runTask(task: Task, ports: FunctionPorts): Promise<TaskRes
       break;
     case "reslice":
       result = await reslice(task, ports);
+      break;
+    case "prepare":
+      result = await prepare(task, ports);
       break;
     default:
       throw new TypeError(`Cannot run task: unknown function "${(task as { fn: string }).fn}"`);

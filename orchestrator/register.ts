@@ -16,6 +16,7 @@ import {
   type JobRecord,
   type OutputKind,
   PIPELINE_VERSION,
+  type PrepareTask,
   type ResliceTask,
   type TaskResult,
 } from "../shared/job.ts";
@@ -170,8 +171,39 @@ export async function register(
   try {
     lap("open");
     // 1 stage
-    await stageRun(ports.objects, id, req.input, ports.compression, run, ports.sha256);
+    // The pass-1 reference model is built by a function while the staged copy streams.
+    const prepareTask = (pass: number): PrepareTask => ({
+      job: id,
+      run: layout,
+      stagedKey: keys.staged,
+      options,
+      fn: "prepare",
+      start: 0,
+      end: 0,
+      pass,
+      refKey: keys.ref(pass),
+      weightKey: weight ? keys.weight : null,
+      modelKey: keys.model(pass),
+    });
+    const prepared = new Map<number, Promise<void>>();
+    const prepareModel = (pass: number) => {
+      // A failed prepare is not fatal: each estimate function then builds the model itself.
+      const p = ports.invoker.invoke(prepareTask(pass)).then(
+        (r) => void tasks.push({ ...r, phase: "prepare" }),
+        () => {},
+      );
+      prepared.set(pass, p);
+    };
     if (weight) await ports.objects.put(keys.weight, float32Bytes(weight.data));
+    await stageRun(
+      ports.objects,
+      id,
+      req.input,
+      ports.compression,
+      run,
+      ports.sha256,
+      () => prepareModel(1),
+    );
     const encoding = outputEncoding(
       layout,
       options,
@@ -201,6 +233,8 @@ export async function register(
     };
     const estimatePass = async (pass: number): Promise<Mat4[]> => {
       const phase = estimatePhase(pass);
+      if (!prepared.has(pass)) prepareModel(pass);
+      await prepared.get(pass);
       const estimateTasks: EstimateTask[] = ranges.map((r) => ({
         ...base,
         fn: "estimate",
@@ -209,6 +243,7 @@ export async function register(
         pass,
         refKey: keys.ref(pass),
         weightKey: weight ? keys.weight : null,
+        modelKey: keys.model(pass),
       }));
       const est = await fanOut({ ...fanCtx, phase }, estimateTasks);
       tasks.push(...est.map((r) => ({ ...r, phase })));

@@ -30,6 +30,7 @@ export function jobKeys(id: string) {
     ref: (pass: number) => `${base}/ref-${pass}.f32`,
     mask: `${base}/mask.u8`,
     brain: `${base}/brain.u8`,
+    model: (pass: number) => `${base}/model-${pass}.f64`,
     weight: `${base}/weight.f32`,
     slab: (start: number, end: number) => `${base}/slabs/${start}-${end}`,
     sums: (kind: string, start: number, end: number) => `${base}/sums/${kind}/${start}-${end}`,
@@ -167,8 +168,9 @@ export async function stagedStream(
 }
 
 /**
- * Write the staged copy (streamed from the input, when absent) and the
- * reference volume.
+ * Write the reference volume, then the staged copy (streamed from the input,
+ * when absent). `onReference` runs once the reference is stored, before the
+ * copy streams: work that needs only the reference can overlap the staging.
  */
 export async function stageRun(
   objects: ObjectStore,
@@ -177,10 +179,12 @@ export async function stageRun(
   compression: Compression,
   run: OpenedRun,
   sha256?: HashFactory,
+  onReference?: () => void,
 ): Promise<void> {
   const keys = jobKeys(id);
+  await objects.put(keys.ref(1), float32Bytes(run.reference));
+  onReference?.();
   if (!(await objects.head(keys.staged))) {
     await objects.put(keys.staged, await stagedStream(input, compression, run.hash, sha256));
   }
-  await objects.put(keys.ref(1), float32Bytes(run.reference));
 }

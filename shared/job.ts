@@ -78,7 +78,14 @@ export interface OutputEncoding {
 }
 
 /** Phases of a job; `estimate2` is the second pass of `--ref mean`, `mean` builds its target. */
-export type Phase = "stage" | "estimate" | "mean" | "estimate2" | "reslice" | "gather";
+export type Phase =
+  | "stage"
+  | "prepare"
+  | "estimate"
+  | "mean"
+  | "estimate2"
+  | "reslice"
+  | "gather";
 
 /** The phase that counts an estimation pass's frames. */
 export function estimatePhase(pass: number): Phase {
@@ -117,6 +124,20 @@ export interface EstimateTask extends TaskBase {
   refKey: string;
   /** Object key of the weight image (Float32, little-endian, one frame), or null. */
   weightKey?: string | null;
+  /** Object key of the pass's reference model (`model_codec.ts`), built once by a prepare task. */
+  modelKey?: string | null;
+}
+
+/**
+ * Build the reference model of an estimation pass once and store it at
+ * `modelKey` (its range is empty: `start = end = 0`).
+ */
+export interface PrepareTask extends TaskBase {
+  fn: "prepare";
+  pass: number;
+  refKey: string;
+  weightKey: string | null;
+  modelKey: string;
 }
 
 /** Resample the frames `start..end` onto the first frame's grid. */
@@ -139,7 +160,7 @@ export interface ResliceTask extends TaskBase {
   encoding: OutputEncoding;
 }
 
-export type Task = EstimateTask | ResliceTask;
+export type Task = EstimateTask | ResliceTask | PrepareTask;
 
 /** What a function reports back (small; the bulk lives in the stores). */
 export interface TaskResult {
