@@ -44,6 +44,7 @@ async function buildModel(
 export async function prepare(task: PrepareTask, ports: FunctionPorts): Promise<TaskResult> {
   const t0 = performance.now();
   const model = await buildModel(task, ports);
+  const peak = ports.memory?.(); // the model and its build's buffers are still held here
   const t1 = performance.now();
   await ports.objects.put(task.modelKey, encodeModel(model));
   return {
@@ -54,6 +55,7 @@ export async function prepare(task: PrepareTask, ports: FunctionPorts): Promise<
     setupMs: t1 - t0,
     computeMs: 0,
     writeMs: performance.now() - t1,
+    ...(peak !== undefined ? { peakBytes: peak } : {}),
   };
 }
 

@@ -39,7 +39,7 @@ async function readMask(
 }
 
 /** Output bytes gathered before they are encoded and (for gzip) deflated as one piece. */
-const OUT_CHUNK_BYTES = 4 * 1024 * 1024;
+const OUT_CHUNK_BYTES = 2 * 1024 * 1024;
 
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
   const t0 = performance.now();
