@@ -8,6 +8,21 @@
  * @module
  */
 
+// The suite's own npm tools, installed on first use (npm comes with Node, which every machine
+// here has): wrangler/workerd for the Workers tests, s3rver for the S3 store tests.
+const ROOT = new URL("../", import.meta.url).pathname;
+for (const prefix of ["infra/cloudflare", "test/helpers/s3rver"]) {
+  const installed = await Deno.stat(`${ROOT}${prefix}/node_modules`).then(() => true, () => false);
+  if (installed) continue;
+  console.error(`installing ${prefix}'s npm packages (npm ci)`);
+  const r = await new Deno.Command("npm", {
+    args: ["ci", "--prefix", `${ROOT}${prefix}`, "--no-audit", "--no-fund"],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!r.success) console.error(`npm ci --prefix ${prefix} failed; its tests will fail or skip`);
+}
+
 const args = Deno.args.length > 0 ? Deno.args : ["test/"];
 const cmd = new Deno.Command(Deno.execPath(), {
   args: ["test", "--allow-all", "--unstable-kv", ...args],
