@@ -92,6 +92,11 @@ export class JobFailed extends Error {
   }
 }
 
+/** The results of tasks run by this call (fanOut times them), not those found done from before. */
+function ranThisTime(results: TaskResult[]): TaskResult[] {
+  return results.filter((r) => r.totalMs !== undefined);
+}
+
 /** Register one run; see the module doc. */
 export async function register(
   req: RegisterRequest,
@@ -188,9 +193,12 @@ export async function register(
     const prepared = new Map<number, Promise<void>>();
     const prepareModel = (pass: number) => {
       // A failed prepare is not fatal: each estimate function then builds the model itself.
-      const p = ports.invoker.invoke(prepareTask(pass)).then(
-        (r) => void tasks.push({ ...r, phase: "prepare" }),
-        () => {},
+      const task = prepareTask(pass);
+      const p = ports.objects.head(task.modelKey).then((have) =>
+        have ? undefined : ports.invoker.invoke(task).then(
+          (r) => void tasks.push({ ...r, phase: "prepare" }),
+          () => {},
+        )
       );
       prepared.set(pass, p);
     };
@@ -246,7 +254,7 @@ export async function register(
         modelKey: keys.model(pass),
       }));
       const est = await fanOut({ ...fanCtx, phase }, estimateTasks);
-      tasks.push(...est.map((r) => ({ ...r, phase })));
+      tasks.push(...ranThisTime(est).map((r) => ({ ...r, phase })));
       lap(phase);
       const params = await ports.jobs.getParams(id, pass, 0, nt);
       return params.map((p, t) => {
@@ -274,7 +282,7 @@ export async function register(
         encoding,
       }));
       const mt = await fanOut({ ...fanCtx, phase: "mean" }, meanTasks);
-      tasks.push(...mt.map((r) => ({ ...r, phase: "mean" })));
+      tasks.push(...ranThisTime(mt).map((r) => ({ ...r, phase: "mean" })));
       const target = await sumPartials(
         ports.objects,
         layout,
@@ -326,7 +334,7 @@ export async function register(
       encoding,
     }));
     const res = await fanOut({ ...fanCtx, phase: "reslice" }, resliceTasks);
-    tasks.push(...res.map((r) => ({ ...r, phase: "reslice" })));
+    tasks.push(...ranThisTime(res).map((r) => ({ ...r, phase: "reslice" })));
     lap("reslice");
 
     // 6 gather

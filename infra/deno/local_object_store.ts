@@ -90,7 +90,10 @@ export class LocalFolderStore implements ObjectStore {
     const path = this.#path(key);
     const dir = path.slice(0, path.lastIndexOf("/"));
     await Deno.mkdir(dir, { recursive: true });
-    const tmp = `${dir}/.${path.slice(dir.length + 1)}.${crypto.randomUUID().slice(0, 8)}.part`;
+    // The writer's pid is in the name, so a later writer can tell a dead writer's leftover.
+    const tmp = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}-${
+      crypto.randomUUID().slice(0, 8)
+    }.part`;
     try {
       if (body instanceof Uint8Array) {
         await Deno.writeFile(tmp, body);
@@ -102,6 +105,26 @@ export class LocalFolderStore implements ObjectStore {
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
       throw e;
+    }
+    await this.#sweep(dir, path.slice(dir.length + 1));
+  }
+
+  /**
+   * Removes temporary siblings of `name` left by a writer process that was
+   * killed mid-write (the object itself is now complete under its name). A
+   * temporary file is left alone while its writer's process lives (another
+   * request writing the same key); liveness is read from /proc, so where
+   * there is no /proc nothing is swept.
+   */
+  async #sweep(dir: string, name: string): Promise<void> {
+    const prefix = `.${name}.`;
+    for await (const e of Deno.readDir(dir)) {
+      if (!(e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".part"))) continue;
+      const pid = Number(e.name.slice(prefix.length).split("-")[0]);
+      if (!Number.isInteger(pid) || pid === Deno.pid) continue;
+      const alive = await Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+      const haveProc = await Deno.stat("/proc/self").then(() => true, () => false);
+      if (haveProc && !alive) await Deno.remove(`${dir}/${e.name}`).catch(() => {});
     }
   }
 
