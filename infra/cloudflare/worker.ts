@@ -8,12 +8,20 @@
  * @module
  */
 import { handleApi } from "../../orchestrator/http_api.ts";
+import { provideWasmModule } from "../../shared/wasm/wasm_kernels.ts";
+import { resampleKernels } from "../../shared/resample_kernels.ts";
+// The resampling kernels' WebAssembly, compiled by the platform (Workers do not compile bytes at
+// run time; the same bytes are embedded in shared/wasm/kernels_wasm_bytes.ts for Deno).
+import kernelsWasm from "./kernels.wasm";
 import { INBOX } from "../../orchestrator/job_service.ts";
 import { isInputError } from "../../shared/errors.ts";
 import type { Task } from "../../shared/job.ts";
 import { DurableJobService } from "./durable_job_service.ts";
 import { R2ObjectStore } from "./r2_object_store.ts";
 import { consumeDeadLetters, consumeTasks } from "./task_consumer.ts";
+
+provideWasmModule(kernelsWasm);
+console.log(`realign worker: ${resampleKernels().name} resampling kernels`);
 
 export { JobObject } from "./job_object.ts";
 export { JobIndex } from "./job_index.ts";

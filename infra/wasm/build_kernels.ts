@@ -61,6 +61,9 @@ ${lines.join("\n")}
 `;
   await Deno.writeTextFile(target, text);
   console.log(`wrote ${target} (${bytes.length} bytes of wasm)`);
+  // The same bytes as a file, for the Cloudflare Worker to import as a compiled module.
+  await Deno.writeFile(`${root}infra/cloudflare/kernels.wasm`, bytes);
+  console.log(`wrote ${root}infra/cloudflare/kernels.wasm`);
 } finally {
   await Deno.remove(tmp, { recursive: true });
 }

@@ -82,11 +82,29 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** A module compiled by the platform (see {@link provideWasmModule}), used instead of compiling. */
+let provided: WebAssembly.Module | null = null;
+
+/**
+ * Hands in the kernels' module compiled by the platform: a Cloudflare Worker
+ * imports `kernels.wasm` (wrangler compiles .wasm imports), since Workers
+ * refuse to compile bytes at run time. Call before the first kernel use.
+ */
+export function provideWasmModule(module: WebAssembly.Module): void {
+  provided = module;
+  cached = undefined;
+}
+
+/** The embedded module's bytes (what `kernels.wasm` holds). */
+export function wasmKernelBytes(): Uint8Array {
+  return decode(KERNELS_WASM_BASE64);
+}
+
 function create(): WasmKernels {
   // Workers' types declare Module abstract (no run-time compilation there; the call throws and
   // resampleKernels falls back to JS), so construct it through a plain constructor type.
   const ModuleCtor = WebAssembly.Module as unknown as new (b: BufferSource) => WebAssembly.Module;
-  const module = new ModuleCtor(decode(KERNELS_WASM_BASE64));
+  const module = provided ?? new ModuleCtor(decode(KERNELS_WASM_BASE64));
   const ex = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
   const mem = ex.memory;
 

@@ -298,3 +298,40 @@ Deno.test("wasm memory grows for a larger volume, smaller ones after stay right;
   }
   assert(threw, "a short source is a RangeError");
 });
+
+Deno.test("the Worker's kernels.wasm is the embedded module, and a provided module is used", async () => {
+  const { provideWasmModule, wasmKernelBytes, loadWasmKernels } = await import(
+    "../../shared/wasm/wasm_kernels.ts"
+  );
+  const file = await Deno.readFile(new URL("../../infra/cloudflare/kernels.wasm", import.meta.url));
+  const embedded = wasmKernelBytes();
+  if (file.length !== embedded.length || !file.every((v, i) => v === embedded[i])) {
+    throw new Error(
+      "infra/cloudflare/kernels.wasm differs from the embedded bytes: deno task build-wasm",
+    );
+  }
+  // A platform-compiled module (as a Worker imports it) gives working kernels.
+  provideWasmModule(new WebAssembly.Module(file));
+  const k = loadWasmKernels();
+  if (!k) throw new Error("no kernels from the provided module");
+  const out = new Float32Array(3);
+  k.resliceTrilinear(new Float32Array([1, 2, 3]), [3, 1, 1], [
+    1,
+    0,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    1,
+  ], out);
+  if (out[0] !== 2 || out[1] !== 3 || out[2] !== 0) throw new Error(`got ${Array.from(out)}`);
+});
