@@ -25,44 +25,6 @@
 import { datatypeInfo, DT } from "./datatypes.ts";
 import { PLATFORM_LITTLE_ENDIAN } from "./decode.ts";
 
-/** `round((v − b)·inv)` clamped to [lo, hi], NaN → 0, into a 16-bit array. */
-function roundInto16(
-  src: Float32Array,
-  b: number,
-  inv: number,
-  lo: number,
-  hi: number,
-  v: Int16Array | Uint16Array,
-): void {
-  const n = src.length;
-  for (let i = 0; i < n; i++) {
-    let x = Math.floor((src[i]! - b) * inv + 0.5);
-    if (x < lo) x = lo;
-    else if (x > hi) x = hi;
-    else if (x !== x) x = 0; // NaN
-    v[i] = x;
-  }
-}
-
-/** As {@link roundInto16}, into bytes. */
-function roundInto8(
-  src: Float32Array,
-  b: number,
-  inv: number,
-  lo: number,
-  hi: number,
-  v: Uint8Array,
-): void {
-  const n = src.length;
-  for (let i = 0; i < n; i++) {
-    let x = Math.floor((src[i]! - b) * inv + 0.5);
-    if (x < lo) x = lo;
-    else if (x > hi) x = hi;
-    else if (x !== x) x = 0; // NaN
-    v[i] = x;
-  }
-}
-
 /**
  * Encodes `src` as `datatype` into `out` (little-endian, at least
  * `src.length * bytesPerVoxel` bytes). Integer types: `round((v - inter) /
@@ -137,18 +99,12 @@ export function encodeVoxels(
       default:
         v = new Uint32Array(buf, off, n);
     }
-    // One loop per array type: a store through a union-typed array is megamorphic and slow.
-    if (v instanceof Int16Array) roundInto16(src, b, inv, lo, hi, v);
-    else if (v instanceof Uint16Array) roundInto16(src, b, inv, lo, hi, v);
-    else if (v instanceof Uint8Array) roundInto8(src, b, inv, lo, hi, v);
-    else {
-      for (let i = 0; i < n; i++) {
-        let x = Math.floor((src[i]! - b) * inv + 0.5);
-        if (x < lo) x = lo;
-        else if (x > hi) x = hi;
-        else if (x !== x) x = 0; // NaN
-        v[i] = x;
-      }
+    for (let i = 0; i < n; i++) {
+      let x = Math.floor((src[i]! - b) * inv + 0.5);
+      if (x < lo) x = lo;
+      else if (x > hi) x = hi;
+      else if (x !== x) x = 0; // NaN
+      v[i] = x;
     }
     return;
   }
