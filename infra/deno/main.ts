@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { nodeSha256 } from "./node_sha256.ts";
 import { parseArgs } from "node:util";
 import { cliOptions, HELP, OPTION_SPEC } from "../../orchestrator/cli_options.ts";
 import { progressLine } from "../../orchestrator/progress_bar.ts";
@@ -15,8 +14,7 @@ import { InputError, isInputError } from "../../shared/errors.ts";
 import { KvJobStore } from "./kv_job_store.ts";
 import { LocalFolderStore } from "./local_object_store.ts";
 import { chooseInvoker, storeLayout } from "./store_layout.ts";
-import { zlibCompression } from "./zlib_compression.ts";
-import { resvgRasterizer } from "./resvg_rasterizer.ts";
+import { runtimePorts } from "./runtime_ports.ts";
 import { absolutePath, dirnameOf } from "./paths.ts";
 
 /** Check the input file is there and readable; the orchestrator streams it from its folder. */
@@ -89,14 +87,7 @@ async function main(args: string[]): Promise<number> {
       maxSlabBytes: opts.maxSlabMb * 1024 * 1024,
       force: opts.force,
       ...(onProgress ? { onProgress } : {}),
-    }, {
-      objects: new LocalFolderStore(`${storeDir}/objects`),
-      jobs,
-      invoker,
-      compression: zlibCompression,
-      rasterizer: resvgRasterizer,
-      sha256: nodeSha256,
-    });
+    }, runtimePorts(new LocalFolderStore(`${storeDir}/objects`), jobs, invoker));
     if (showProgress) Deno.stderr.writeSync(enc.encode("\n"));
     const totalMs = performance.now() - started;
     if (opts.profile) {

@@ -6,14 +6,12 @@
  *
  * @module
  */
-import { nodeSha256 } from "./node_sha256.ts";
-import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { JobService } from "../../orchestrator/job_service.ts";
 import { KvJobStore } from "./kv_job_store.ts";
 import { openBucket } from "./open_bucket.ts";
 import { serveConfig } from "./serve_config.ts";
 import { chooseInvoker } from "./store_layout.ts";
-import { zlibCompression } from "./zlib_compression.ts";
+import { runtimePorts } from "./runtime_ports.ts";
 
 const cfg = serveConfig(Deno.args);
 const { layout } = cfg;
@@ -22,14 +20,7 @@ const jobs = await KvJobStore.open(layout.kvPath);
 const bucket = openBucket(layout.objects, cfg.s3);
 const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
 const service = new JobService({
-  ports: {
-    objects: bucket,
-    jobs,
-    invoker,
-    compression: zlibCompression,
-    rasterizer: resvgRasterizer,
-    sha256: nodeSha256,
-  },
+  ports: runtimePorts(bucket, jobs, invoker),
   bucket,
 });
 let code = 0;

@@ -9,8 +9,6 @@
  *
  * @module
  */
-import { nodeSha256 } from "./node_sha256.ts";
-import { resvgRasterizer } from "./resvg_rasterizer.ts";
 import { handleApi } from "../../orchestrator/http_api.ts";
 import { JobService } from "../../orchestrator/job_service.ts";
 import { watchInbox } from "./inbox_watcher.ts";
@@ -18,7 +16,7 @@ import { KvJobStore } from "./kv_job_store.ts";
 import { openBucket } from "./open_bucket.ts";
 import { serveConfig } from "./serve_config.ts";
 import { chooseInvoker } from "./store_layout.ts";
-import { zlibCompression } from "./zlib_compression.ts";
+import { runtimePorts } from "./runtime_ports.ts";
 
 const cfg = serveConfig(Deno.args);
 const log = (line: string) => console.log(`realign serve: ${line}`);
@@ -28,14 +26,7 @@ const jobs = await KvJobStore.open(layout.kvPath);
 const bucket = openBucket(layout.objects, cfg.s3);
 const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
 const service = new JobService({
-  ports: {
-    objects: bucket,
-    jobs,
-    invoker,
-    compression: zlibCompression,
-    rasterizer: resvgRasterizer,
-    sha256: nodeSha256,
-  },
+  ports: runtimePorts(bucket, jobs, invoker),
   bucket,
   log,
 });
