@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { equalParts } from "../../shared/ports/equal_parts.ts";
 import type {
   ByteRange,
   ObjectBody,
@@ -71,42 +72,23 @@ export class R2ObjectStore implements ObjectStore {
     key: string,
     body: ReadableStream<Uint8Array>,
   ): Promise<void> {
-    const reader = body.getReader();
     const size = this.#partSize;
-    let part = new Uint8Array(size);
-    let fill = 0;
     let upload: R2MultipartUpload | null = null;
     const parts: R2UploadedPart[] = [];
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        let at = 0;
-        while (at < value.length) {
-          const n = Math.min(size - fill, value.length - at);
-          part.set(value.subarray(at, at + n), fill);
-          fill += n;
-          at += n;
-          if (fill === size) {
-            upload ??= await this.#bucket.createMultipartUpload(key);
-            parts.push(await upload.uploadPart(parts.length + 1, part));
-            part = new Uint8Array(size);
-            fill = 0;
-          }
+      for await (const part of equalParts(body, size)) {
+        if (part.length === size) {
+          upload ??= await this.#bucket.createMultipartUpload(key);
+          parts.push(await upload.uploadPart(parts.length + 1, part));
+        } else if (!upload) {
+          await this.#bucket.put(key, part); // the whole stream fitted in one part
+          return;
+        } else if (part.length > 0) {
+          parts.push(await upload.uploadPart(parts.length + 1, part));
         }
       }
-      if (!upload) {
-        await this.#bucket.put(key, part.subarray(0, fill));
-        return;
-      }
-      if (fill > 0) {
-        parts.push(
-          await upload.uploadPart(parts.length + 1, part.subarray(0, fill)),
-        );
-      }
-      await upload.complete(parts);
+      await upload!.complete(parts);
     } catch (e) {
-      await reader.cancel(e).catch(() => {});
       if (upload) await upload.abort().catch(() => {});
       throw e;
     }

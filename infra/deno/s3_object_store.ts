@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { equalParts } from "../../shared/ports/equal_parts.ts";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -206,11 +207,8 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Multipart upload of a stream in equal parts (the last may be shorter). */
   async #putStream(Key: string, body: ReadableStream<Uint8Array>): Promise<void> {
-    const reader = body.getReader();
     const size = this.#partSize;
     const Bucket = this.bucket;
-    let part = new Uint8Array(size);
-    let fill = 0;
     let uploadId: string | null = null;
     const parts: { ETag: string; PartNumber: number }[] = [];
     const sendPart = async (bytes: Uint8Array) => {
@@ -223,39 +221,23 @@ export class S3ObjectStore implements ObjectStore {
       parts.push({ ETag: out.ETag!, PartNumber });
     };
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        let at = 0;
-        while (at < value.length) {
-          const n = Math.min(size - fill, value.length - at);
-          part.set(value.subarray(at, at + n), fill);
-          fill += n;
-          at += n;
-          if (fill === size) {
-            await sendPart(part);
-            part = new Uint8Array(size);
-            fill = 0;
-          }
-        }
+      for await (const part of equalParts(body, size)) {
+        if (part.length === size) await sendPart(part);
+        else if (uploadId === null) {
+          // the whole stream fitted in one part
+          await this.client.send(new PutObjectCommand({ Bucket, Key, Body: part }));
+          return;
+        } else if (part.length > 0) await sendPart(part);
       }
-      if (uploadId === null) {
-        await this.client.send(
-          new PutObjectCommand({ Bucket, Key, Body: part.subarray(0, fill) }),
-        );
-        return;
-      }
-      if (fill > 0) await sendPart(part.subarray(0, fill));
       await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket,
           Key,
-          UploadId: uploadId,
+          UploadId: uploadId!,
           MultipartUpload: { Parts: parts },
         }),
       );
     } catch (e) {
-      await reader.cancel(e).catch(() => {});
       if (uploadId !== null) {
         await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId }))
           .catch(() => {});
