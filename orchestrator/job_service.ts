@@ -21,6 +21,7 @@ import {
   type Phase,
   PIPELINE_VERSION,
 } from "../shared/job.ts";
+import type { JobStore } from "../shared/ports/job_store.ts";
 import { listAll, type ObjectStore } from "../shared/ports/object_store.ts";
 import { jobId, sha256Hex } from "./job_id.ts";
 import { isGzipName } from "./output_names.ts";
@@ -122,6 +123,44 @@ async function registerStoredInput(
   return summary.job;
 }
 
+/** Whether every output a finished job recorded is still in the bucket. */
+export async function outputsPresent(
+  r: JobRecord,
+  bucket: { head(key: string): Promise<unknown> },
+): Promise<boolean> {
+  const keys = Object.values(r.outputs ?? {});
+  if (keys.length === 0) return false;
+  const heads = await Promise.all(keys.map((k) => bucket.head(k)));
+  return heads.every((h) => h !== null);
+}
+
+/** What `GET /v1/jobs/<id>` answers for a record: progress from the job's counter while it runs. */
+export async function jobStatus(
+  r: JobRecord,
+  jobs: Pick<JobStore, "progress">,
+): Promise<JobStatus> {
+  const total = r.frames ?? r.ranges?.at(-1)?.end ?? 0;
+  const phase = r.state === "queued" ? "queued" : r.phase ?? "stage";
+  let done = 0;
+  if (r.state === "done") done = total;
+  else if (
+    phase === "estimate" || phase === "estimate2" || phase === "mean" || phase === "reslice"
+  ) {
+    done = await jobs.progress(r.id, phase);
+  }
+  return {
+    id: r.id,
+    state: r.state,
+    progress: { phase, done, total },
+    outputs: r.outputs ?? {},
+    ...(r.error ? { error: r.error } : {}),
+    input: { key: inputKeyOf(r), name: r.input.name, size: r.input.size },
+    version: r.version,
+    created: r.created,
+    updated: r.updated,
+  };
+}
+
 export class JobService {
   readonly #deps: JobServiceDeps;
   readonly #active = new Map<string, Promise<void>>();
@@ -214,7 +253,7 @@ export class JobService {
           (sub.started ? report.rerun : report.skipped).push(sub.job);
         } else if (r.state === "failed" && r.error?.kind !== "input") {
           (await this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
-        } else if (r.state === "done" && !(await this.#outputsPresent(r))) {
+        } else if (r.state === "done" && !(await outputsPresent(r, this.#deps.bucket))) {
           (await this.#start(r.id) ? report.rerun : report.skipped).push(r.id);
         } else {
           report.skipped.push(r.id);
@@ -242,44 +281,14 @@ export class JobService {
   /** A job's state for the API; `null` when there is no such job. */
   async status(id: string): Promise<JobStatus | null> {
     const r = await this.#deps.ports.jobs.getJob(id);
-    return r ? this.#statusOf(r) : null;
+    return r ? jobStatus(r, this.#deps.ports.jobs) : null;
   }
 
   /** Every job's state, newest first. */
   async list(): Promise<JobStatus[]> {
     const records = await this.#deps.ports.jobs.listJobs();
     records.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
-    return Promise.all(records.map((r) => this.#statusOf(r)));
-  }
-
-  async #outputsPresent(r: JobRecord): Promise<boolean> {
-    const keys = Object.values(r.outputs ?? {});
-    if (keys.length === 0) return false;
-    const heads = await Promise.all(keys.map((k) => this.#deps.bucket.head(k)));
-    return heads.every((h) => h !== null);
-  }
-
-  async #statusOf(r: JobRecord): Promise<JobStatus> {
-    const total = r.frames ?? 0;
-    const phase = r.state === "queued" ? "queued" : r.phase ?? "stage";
-    let done = 0;
-    if (r.state === "done") done = total;
-    else if (
-      phase === "estimate" || phase === "estimate2" || phase === "mean" || phase === "reslice"
-    ) {
-      done = await this.#deps.ports.jobs.progress(r.id, phase);
-    }
-    return {
-      id: r.id,
-      state: r.state,
-      progress: { phase, done, total },
-      outputs: r.outputs ?? {},
-      ...(r.error ? { error: r.error } : {}),
-      input: { key: inputKeyOf(r), name: r.input.name, size: r.input.size },
-      version: r.version,
-      created: r.created,
-      updated: r.updated,
-    };
+    return Promise.all(records.map((r) => jobStatus(r, this.#deps.ports.jobs)));
   }
 
   /**

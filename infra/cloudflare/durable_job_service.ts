@@ -23,6 +23,8 @@ import {
   inputKeyOf,
   inputNameOf,
   type JobStatus,
+  jobStatus,
+  outputsPresent,
   type ReprocessReport,
   type Submitted,
 } from "../../orchestrator/job_service.ts";
@@ -81,13 +83,13 @@ export class DurableJobService implements JobApi {
       return null;
     }
     const r = await this.#jobs.getJob(id);
-    return r ? await this.#statusOf(r) : null;
+    return r ? await jobStatus(r, this.#jobs) : null;
   }
 
   async list(): Promise<JobStatus[]> {
     const records = await this.#jobs.listJobs();
     records.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
-    return await Promise.all(records.map((r) => this.#statusOf(r)));
+    return await Promise.all(records.map((r) => jobStatus(r, this.#jobs)));
   }
 
   /** The cron pass: the rules of `JobService.reprocess`, each job handed to its object. */
@@ -100,7 +102,7 @@ export class DurableJobService implements JobApi {
         if (key === null) sub = null; // no input key: nothing to re-run it from
         else if (r.version !== PIPELINE_VERSION) sub = await this.submit(key, r.options);
         else if (r.state === "failed" && r.error?.kind !== "input") sub = await this.#again(r);
-        else if (r.state === "done" && !(await this.#outputsPresent(r))) {
+        else if (r.state === "done" && !(await outputsPresent(r, this.#env.BUCKET))) {
           sub = await this.#again(r, true);
         }
         if (sub) (sub.started ? report.rerun : report.skipped).push(sub.job);
@@ -131,36 +133,5 @@ export class DurableJobService implements JobApi {
     await ns.get(ns.idFromName(INDEX_NAME)).add(req.id);
     const { started } = await this.#jobs.shard(req.id).start(req, rerun);
     return { job: req.id, started };
-  }
-
-  async #outputsPresent(r: JobRecord): Promise<boolean> {
-    const keys = Object.values(r.outputs ?? {});
-    if (keys.length === 0) return false;
-    const heads = await Promise.all(keys.map((k) => this.#env.BUCKET.head(k)));
-    return heads.every((h) => h !== null);
-  }
-
-  /** The status shape of `JobService` (progress from the job's counter while it runs). */
-  async #statusOf(r: JobRecord): Promise<JobStatus> {
-    const total = r.frames ?? r.ranges?.at(-1)?.end ?? 0;
-    const phase = r.state === "queued" ? "queued" : r.phase ?? "stage";
-    let done = 0;
-    if (r.state === "done") done = total;
-    else if (
-      phase === "estimate" || phase === "estimate2" || phase === "mean" || phase === "reslice"
-    ) {
-      done = await this.#jobs.progress(r.id, phase);
-    }
-    return {
-      id: r.id,
-      state: r.state,
-      progress: { phase, done, total },
-      outputs: r.outputs ?? {},
-      ...(r.error ? { error: r.error } : {}),
-      input: { key: inputKeyOf(r), name: r.input.name, size: r.input.size },
-      version: r.version,
-      created: r.created,
-      updated: r.updated,
-    };
   }
 }
