@@ -189,6 +189,34 @@ function filterStrided(
 }
 
 /**
+ * The checks every prefilter makes, and its output array: `out` (or a new
+ * one), holding a copy of `src` when `copy` and it is not `src` itself.
+ * Throws for a degree out of 0–7 or arrays shorter than the volume.
+ */
+export function prefilterTarget(
+  src: ArrayLike<number>,
+  dims: readonly [number, number, number],
+  degree: number,
+  out: Float32Array | undefined,
+  copy: boolean,
+): Float32Array {
+  checkBsplineDegree(degree);
+  const nvox = dims[0] * dims[1] * dims[2];
+  if (src.length < nvox) {
+    throw new RangeError(`Cannot prefilter: the source holds fewer than ${nvox} voxels`);
+  }
+  const c = out ?? new Float32Array(nvox);
+  if (c.length < nvox) {
+    throw new RangeError(`Cannot prefilter: the output holds fewer than ${nvox} voxels`);
+  }
+  if (copy && c !== src) {
+    if (src instanceof Float32Array) c.set(src.subarray(0, nvox));
+    else for (let i = 0; i < nvox; i++) c[i] = src[i]!;
+  }
+  return c;
+}
+
+/**
  * The B-spline coefficients of degree `degree` (0–7) of `src` (dims
  * `nx, ny, nz`, NIfTI order), written to `out` (allocated when omitted; it may
  * be `src` itself, for an in-place filter) and returned. Degrees 0 and 1
@@ -208,20 +236,8 @@ export function bsplineCoefficients(
   degree: number,
   out?: Float32Array,
 ): Float32Array {
-  checkBsplineDegree(degree);
   const [nx, ny, nz] = dims;
-  const nvox = nx * ny * nz;
-  if (src.length < nvox) {
-    throw new RangeError(`Cannot prefilter: the source holds fewer than ${nvox} voxels`);
-  }
-  const c = out ?? new Float32Array(nvox);
-  if (c.length < nvox) {
-    throw new RangeError(`Cannot prefilter: the output holds fewer than ${nvox} voxels`);
-  }
-  if (c !== src) {
-    if (src instanceof Float32Array) c.set(src.subarray(0, nvox));
-    else for (let i = 0; i < nvox; i++) c[i] = src[i]!;
-  }
+  const c = prefilterTarget(src, dims, degree, out, true);
   const poles = POLES[degree]!;
   if (poles.length === 0) return c;
   const gain = poleGain(poles);

@@ -28,6 +28,7 @@ import {
   checkBsplineDegree,
   poleGain,
   PREFILTER_TOLERANCE,
+  prefilterTarget,
 } from "../interp/bspline_prefilter.ts";
 import { bsplinePieces } from "../interp/bspline_sample.ts";
 import { resliceBspline as resliceBsplineJs } from "../interp/bspline_reslice.ts";
@@ -161,23 +162,12 @@ function create(): WasmKernels {
       out.set(f32(b, n3));
     },
     bsplineCoefficients(src, dims, degree, out) {
-      checkBsplineDegree(degree);
       const [nx, ny, nz] = dims;
       const nvox = nx * ny * nz;
-      if (src.length < nvox) {
-        throw new RangeError(`Cannot prefilter: the source holds fewer than ${nvox} voxels`);
-      }
-      const c = out ?? new Float32Array(nvox);
-      if (c.length < nvox) {
-        throw new RangeError(`Cannot prefilter: the output holds fewer than ${nvox} voxels`);
-      }
       const poles = bsplinePoles(degree);
-      if (poles.length === 0) {
-        if (c === src) return c;
-        if (src instanceof Float32Array) c.set(src.subarray(0, nvox));
-        else for (let i = 0; i < nvox; i++) c[i] = src[i]!;
-        return c;
-      }
+      // degrees 0 and 1 copy; the others filter inside the module (which copies src in)
+      const c = prefilterTarget(src, dims, degree, out, poles.length === 0);
+      if (poles.length === 0) return c;
       const { a, buf, acc } = layout(nx, ny, nz);
       put(a, src, nvox);
       const p = new Float64Array(mem.buffer, POLES, 27);
