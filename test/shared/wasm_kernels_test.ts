@@ -4,6 +4,7 @@
  * integer shifts), thin and odd dims; the prefilter bit for bit, the reslice
  * kernels within 1e-5 relative with the same zeros; and the selection.
  */
+import { mulberry32 } from "../../shared/estimate/prng.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { loadWasmKernels, tryWasmKernels } from "../../shared/wasm/wasm_kernels.ts";
 import { JS_KERNELS, resampleKernels } from "../../shared/resample_kernels.ts";
@@ -14,16 +15,8 @@ import { invert4, type Mat4, mul4, spmMatrix } from "../../shared/rigid.ts";
 
 type Dims = [number, number, number];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's deterministic PRNG (mulberry32), in [0, 1). */
+const rng = mulberry32;
 
 function volume(dims: Dims, r: () => number): Float32Array {
   return Float32Array.from({ length: dims[0] * dims[1] * dims[2] }, () => 50 + 950 * r());

@@ -2,20 +2,12 @@ import {
   framewiseDisplacement,
   rmsDeviation,
 } from "../../../shared/motion/framewise_displacement.ts";
+import { mulberry32 } from "../../../shared/estimate/prng.ts";
 import { identity4, invert4, type Mat4, mul4, spmMatrix } from "../../../shared/rigid.ts";
 import { assertClose, assertEquals, assertThrows } from "../../helpers/assert.ts";
 
-/** Deterministic PRNG (mulberry32) in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's deterministic PRNG (mulberry32), in [0, 1). */
+const rng = mulberry32;
 
 const DEG = Math.PI / 180;
 

@@ -3,6 +3,7 @@ import {
   forwardTransforms,
   motionParameters,
 } from "../../../shared/motion/parameters.ts";
+import { mulberry32 } from "../../../shared/estimate/prng.ts";
 import {
   apply4,
   identity4,
@@ -14,17 +15,8 @@ import {
 } from "../../../shared/rigid.ts";
 import { assertClose, assertEquals } from "../../helpers/assert.ts";
 
-/** Deterministic PRNG (mulberry32) in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's deterministic PRNG (mulberry32), in [0, 1). */
+const rng = mulberry32;
 
 const DEG = Math.PI / 180;
 
