@@ -158,7 +158,9 @@ export async function gather(
   const rmsd = transforms.map((m, t) => (t === 0 ? 0 : rmsDeviation(transforms[t - 1]!, m, 80)));
   const tr = trSeconds(inp.header);
   const n = inp.names;
-  await ports.outputs.put(n.realigned, await realignedImage(inp, ports));
+  // The realigned image streams (I/O) while the rest is computed.
+  const realigned = realignedImage(inp, ports).then((s) => ports.outputs.put(n.realigned, s));
+  realigned.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   const stats = await runStats(inp, ports);
   const mean = stats.mean;
   const [nx, ny, nz] = inp.layout.dims;
@@ -203,5 +205,6 @@ export async function gather(
     stats,
     names: n,
   }, ports);
+  await realigned;
   return n;
 }

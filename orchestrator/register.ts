@@ -171,8 +171,6 @@ export async function register(
   record = fresh;
   await save({ state: "running", phase: "stage", frames: nt });
   const tasks: (TaskResult & { phase: string })[] = [];
-  // Load the plot renderer while the functions work (its first use is in gather).
-  ports.rasterizer.warm?.().catch(() => {});
   try {
     lap("open");
     // 1 stage

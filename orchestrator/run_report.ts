@@ -14,11 +14,12 @@
 import type { FrameRange, JobOptions, OutputKind, RunLayout } from "../shared/job.ts";
 import { PIPELINE_VERSION } from "../shared/job.ts";
 import { motionPlotSvg } from "../shared/motion/plot_svg.ts";
+import type { Compression } from "../shared/ports/compression.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
 import type { Rasterizer } from "../shared/ports/rasterizer.ts";
 import { carpetImage } from "../shared/report/carpet.ts";
 import { robustWindow, sliceMosaic } from "../shared/report/mosaic.ts";
-import { encodePng } from "../shared/report/png.ts";
+import { encodePngWith, type PngImage } from "../shared/report/png.ts";
 import { carpetRows, combineReportParts } from "../shared/report/report_part.ts";
 import { reportHtml } from "../shared/report/report_html.ts";
 import { motionSummary } from "../shared/report/run_summary.ts";
@@ -53,6 +54,8 @@ export interface ReportPorts {
   objects: ObjectStore;
   outputs: ObjectStore;
   rasterizer: Rasterizer;
+  /** The runtime's deflate, for the report's PNG images. */
+  compression: Compression;
 }
 
 /** The reference, in words. */
@@ -62,17 +65,23 @@ export function referenceText(ref: JobOptions["ref"]): string {
   return `frame ${ref}`;
 }
 
+/** A PNG of `img`, deflated by the runtime's zlib. */
+function png(img: PngImage, compression: Compression): Promise<Uint8Array> {
+  return encodePngWith(img, (bytes, level) => compression.deflateSync(bytes, level));
+}
+
 /** A before/after pair of mosaics in one grey window (the "before" image's). */
 function mosaicPair(
   before: Float32Array,
   after: Float32Array,
   dims: [number, number, number],
-): [Uint8Array, Uint8Array] {
+  compression: Compression,
+): Promise<Uint8Array[]> {
   const window = robustWindow(before);
-  return [before, after].map((v) => {
+  return Promise.all([before, after].map((v) => {
     const m = sliceMosaic(v, dims, { window });
-    return encodePng({ width: m.width, height: m.height, channels: 1, pixels: m.pixels });
-  }) as [Uint8Array, Uint8Array];
+    return png({ width: m.width, height: m.height, channels: 1, pixels: m.pixels }, compression);
+  }));
 }
 
 /** Write `_motion.svg`, `_motion.png` and `_report.html`. */
@@ -92,10 +101,10 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
     outliers: summary.outliers,
   });
   await ports.outputs.put(inp.names.plot, new TextEncoder().encode(svg));
-  await ports.outputs.put(
-    inp.names.png,
-    await ports.rasterizer.svgToPng(svg, { scale: PLOT_PNG_SCALE }),
-  );
+  // The PNG renders (in the rasterizer's own worker, where it has one) while the rest is built.
+  const plotPng = ports.rasterizer.svgToPng(svg, { scale: PLOT_PNG_SCALE })
+    .then((png) => ports.outputs.put(inp.names.png, png));
+  plotPng.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
 
   const brain = await ports.objects.get(keys.brain);
   if (!brain) throw new Error("Cannot write the report: the brain mask is missing");
@@ -108,12 +117,14 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
   }
   const before = combineReportParts(parts, inp.ranges.map((r) => r.end - r.start), n3, nt, rows);
   const dims: [number, number, number] = [nx, ny, nz];
-  const [meanBefore, meanAfter] = mosaicPair(before.meanBefore, inp.stats.mean, dims);
-  const [stdBefore, stdAfter] = mosaicPair(before.stdBefore, inp.stats.sd, dims);
   const c = rows > 0
     ? carpetImage(before.carpet, rows, nt)
     : { width: nt, height: 1, pixels: new Uint8Array(nt).fill(128) };
-  const carpet = encodePng({ width: c.width, height: c.height, channels: 1, pixels: c.pixels });
+  const [[meanBefore, meanAfter], [stdBefore, stdAfter], carpet] = await Promise.all([
+    mosaicPair(before.meanBefore, inp.stats.mean, dims, ports.compression),
+    mosaicPair(before.stdBefore, inp.stats.sd, dims, ports.compression),
+    png({ width: c.width, height: c.height, channels: 1, pixels: c.pixels }, ports.compression),
+  ]);
 
   const o = inp.options;
   const html = reportHtml({
@@ -145,4 +156,5 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
       ` (${brain.reduce((a, b) => a + b, 0)} voxels; the carpet samples ${rows} of them)`,
   });
   await ports.outputs.put(inp.names.report, new TextEncoder().encode(html));
+  await plotPng;
 }

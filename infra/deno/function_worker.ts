@@ -14,7 +14,7 @@ import type { Task } from "../../shared/job.ts";
 import type { FunctionPorts } from "../../shared/ports/function_ports.ts";
 import { KvJobStore } from "./kv_job_store.ts";
 import { openBucket } from "./open_bucket.ts";
-import type { S3StoreConfig } from "./s3_object_store.ts";
+import type { S3StoreConfig } from "./s3_config.ts";
 import { zlibCompression } from "./zlib_compression.ts";
 
 let ports: Promise<FunctionPorts> | null = null;
@@ -27,8 +27,10 @@ self.onmessage = async (e: MessageEvent) => {
   };
   if (msg.init) {
     const { storeDir, kvPath, s3 } = msg.init;
-    ports = KvJobStore.open(kvPath).then((jobs) => ({
-      objects: openBucket(storeDir, s3),
+    ports = Promise.all([KvJobStore.open(kvPath), openBucket(storeDir, s3)]).then((
+      [jobs, objects],
+    ) => ({
+      objects,
       jobs,
       compression: zlibCompression,
       // this worker's isolate: its V8 heap and the ArrayBuffers it allocated

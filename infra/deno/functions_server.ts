@@ -21,7 +21,7 @@ if (!secret) {
 const { layout, s3 } = serveConfig(Deno.args);
 await Deno.mkdir(layout.objects, { recursive: true });
 const ports = {
-  objects: openBucket(layout.objects, s3),
+  objects: await openBucket(layout.objects, s3),
   jobs: await KvJobStore.open(layout.kvPath),
   compression: zlibCompression,
 };

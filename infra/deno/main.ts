@@ -54,6 +54,7 @@ async function main(args: string[]): Promise<number> {
   const kvPath = `${storeDir}/jobs.sqlite`;
   const jobs = await KvJobStore.open(kvPath);
   const invoker = chooseInvoker(storeLayout(storeDir), opts.workers, opts.functionsUrl);
+  const ports = runtimePorts(new LocalFolderStore(`${storeDir}/objects`), jobs, invoker);
   const showProgress = !opts.quiet && !opts.json && Deno.stderr.isTerminal();
   const enc = new TextEncoder();
   let lastPhase = "";
@@ -87,7 +88,7 @@ async function main(args: string[]): Promise<number> {
       maxSlabBytes: opts.maxSlabMb * 1024 * 1024,
       force: opts.force,
       ...(onProgress ? { onProgress } : {}),
-    }, runtimePorts(new LocalFolderStore(`${storeDir}/objects`), jobs, invoker));
+    }, ports);
     if (showProgress) Deno.stderr.writeSync(enc.encode("\n"));
     const totalMs = performance.now() - started;
     if (opts.profile) {
@@ -123,6 +124,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   } finally {
     await invoker.close();
+    await ports.rasterizer.close?.();
     jobs.close();
   }
 }

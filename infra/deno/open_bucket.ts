@@ -14,7 +14,7 @@
  */
 import type { ObjectStore } from "../../shared/ports/object_store.ts";
 import { LocalFolderStore } from "./local_object_store.ts";
-import { parseS3Url, S3ObjectStore, type S3StoreConfig } from "./s3_object_store.ts";
+import { parseS3Url, type S3StoreConfig } from "./s3_config.ts";
 
 /** The S3 settings for `url` (`s3://name[/prefix]`) from environment variables. */
 export function s3ConfigFromEnv(
@@ -42,7 +42,15 @@ export function s3ConfigFromEnv(
   };
 }
 
-/** The S3 bucket when `s3` is given, else the folder `objectsDir`. */
-export function openBucket(objectsDir: string, s3: S3StoreConfig | null | undefined): ObjectStore {
-  return s3 ? new S3ObjectStore(s3) : new LocalFolderStore(objectsDir);
+/**
+ * The S3 bucket when `s3` is given, else the folder `objectsDir`. The S3
+ * store (and its SDK, a large module graph) is loaded only for an S3 bucket.
+ */
+export async function openBucket(
+  objectsDir: string,
+  s3: S3StoreConfig | null | undefined,
+): Promise<ObjectStore> {
+  if (!s3) return new LocalFolderStore(objectsDir);
+  const { S3ObjectStore } = await import("./s3_object_store.ts");
+  return new S3ObjectStore(s3);
 }

@@ -17,10 +17,11 @@ const cfg = serveConfig(Deno.args);
 const { layout } = cfg;
 await Deno.mkdir(layout.objects, { recursive: true });
 const jobs = await KvJobStore.open(layout.kvPath);
-const bucket = openBucket(layout.objects, cfg.s3);
+const bucket = await openBucket(layout.objects, cfg.s3);
 const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
+const ports = runtimePorts(bucket, jobs, invoker);
 const service = new JobService({
-  ports: runtimePorts(bucket, jobs, invoker),
+  ports,
   bucket,
 });
 let code = 0;
@@ -38,6 +39,7 @@ try {
   if (report.errors.length > 0) code = 1;
 } finally {
   await invoker.close();
+  await ports.rasterizer.close?.();
   jobs.close();
 }
 Deno.exit(code);

@@ -36,9 +36,6 @@ export function makeResvgRasterizer(
       return await fonts();
     })();
   return {
-    async warm(): Promise<void> {
-      await load();
-    },
     async svgToPng(svg: string, options: RasterOptions = {}): Promise<Uint8Array> {
       const scale = options.scale ?? 1;
       if (!(Number.isFinite(scale) && scale > 0)) {

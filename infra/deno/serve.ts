@@ -23,10 +23,11 @@ const log = (line: string) => console.log(`realign serve: ${line}`);
 const { layout } = cfg;
 await Deno.mkdir(layout.objects, { recursive: true });
 const jobs = await KvJobStore.open(layout.kvPath);
-const bucket = openBucket(layout.objects, cfg.s3);
+const bucket = await openBucket(layout.objects, cfg.s3);
 const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
+const ports = runtimePorts(bucket, jobs, invoker);
 const service = new JobService({
-  ports: runtimePorts(bucket, jobs, invoker),
+  ports,
   bucket,
   log,
 });
@@ -49,7 +50,7 @@ if (cfg.inbox) log(`watching ${cfg.inbox}`);
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.addSignalListener(signal, () => {
     watcher?.close();
-    invoker.close().finally(() => {
+    Promise.all([invoker.close(), ports.rasterizer.close?.()]).finally(() => {
       jobs.close();
       Deno.exit(0);
     });

@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { absolutePath } from "./paths.ts";
 import { type StoreLayout, storeLayout } from "./store_layout.ts";
 import { s3ConfigFromEnv } from "./open_bucket.ts";
-import type { S3StoreConfig } from "./s3_object_store.ts";
+import type { S3StoreConfig } from "./s3_config.ts";
 
 export interface ServeConfig {
   layout: StoreLayout;

@@ -10,7 +10,7 @@
 import { HttpInvoker } from "./http_invoker.ts";
 import type { Invoker } from "../../shared/ports/invoker.ts";
 import { WorkerPoolInvoker } from "./worker_pool_invoker.ts";
-import type { S3StoreConfig } from "./s3_object_store.ts";
+import type { S3StoreConfig } from "./s3_config.ts";
 
 export interface StoreLayout {
   store: string;

@@ -6,7 +6,7 @@
  */
 import type { Task, TaskResult } from "../../shared/job.ts";
 import type { Invoker } from "../../shared/ports/invoker.ts";
-import type { S3StoreConfig } from "./s3_object_store.ts";
+import type { S3StoreConfig } from "./s3_config.ts";
 
 interface Pending {
   task: Task;

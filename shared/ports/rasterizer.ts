@@ -26,10 +26,6 @@ export interface Rasterizer {
    * the renderer cannot parse.
    */
   svgToPng(svg: string, options?: RasterOptions): Promise<Uint8Array>;
-  /**
-   * Optional: load the renderer now (compile its wasm, read its font) so the
-   * first `svgToPng` does not wait; the orchestrator calls it when a job
-   * starts, to overlap the loading with the fan-outs.
-   */
-  warm?(): Promise<void>;
+  /** Optional: release what the renderer holds (a worker); later calls reject. */
+  close?(): Promise<void>;
 }

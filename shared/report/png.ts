@@ -171,13 +171,70 @@ function writeChunk(out: Uint8Array, at: number, type: string, data: Uint8Array)
  */
 export function encodePng(img: PngImage, opts: PngOptions = {}): Uint8Array {
   checkImage(img);
-  const level = opts.level ?? 6;
+  const level = checkLevel(opts.level ?? 6);
+  return assemblePng(img, deflate(filterImage(img, opts.filter !== "none"), { level }));
+}
+
+/**
+ * {@link encodePng} with the deflating done by `deflateRaw`: raw deflate
+ * ending with a sync flush, as the Compression port's `deflateSync` gives it
+ * (a runtime's native zlib, several times faster than the pure-JS one). The
+ * same pixels and filters, so the same image; the bytes may differ.
+ */
+export async function encodePngWith(
+  img: PngImage,
+  deflateRaw: (bytes: Uint8Array, level: number) => Promise<Uint8Array>,
+  opts: PngOptions = {},
+): Promise<Uint8Array> {
+  checkImage(img);
+  const level = checkLevel(opts.level ?? 6);
+  const filtered = filterImage(img, opts.filter !== "none");
+  return assemblePng(img, zlibFromSyncFlushed(filtered, await deflateRaw(filtered, level)));
+}
+
+function checkLevel(level: number): number {
   if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
     throw new RangeError(
       `Cannot encode PNG: level must be an integer 0-9, current value is ${level}`,
     );
   }
-  const idat = deflate(filterImage(img, opts.filter !== "none"), { level });
+  return level;
+}
+
+/** Adler-32 of `bytes` (RFC 1950), the zlib stream's checksum. */
+export function adler32(bytes: Uint8Array): number {
+  let a = 1, b = 0;
+  const n = bytes.length;
+  // 5552: the most bytes before b can overflow 2^32 (zlib's NMAX)
+  for (let i = 0; i < n;) {
+    const end = Math.min(n, i + 5552);
+    for (; i < end; i++) {
+      a += bytes[i]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/**
+ * A zlib stream (RFC 1950) of `raw` from its raw deflate data `deflated`
+ * that ends with a sync flush (`00 00 ff ff`, not final): the two-byte
+ * header, the data, an empty final block (`03 00`), then the Adler-32.
+ */
+export function zlibFromSyncFlushed(raw: Uint8Array, deflated: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + deflated.length + 2 + 4);
+  out[0] = 0x78; // deflate, 32 KiB window
+  out[1] = 0x9c; // default level; (0x78 << 8 | 0x9c) % 31 === 0
+  out.set(deflated, 2);
+  out[2 + deflated.length] = 0x03; // BFINAL=1, fixed Huffman, end of block
+  new DataView(out.buffer).setUint32(out.length - 4, adler32(raw));
+  return out;
+}
+
+/** The PNG file: signature, IHDR, one IDAT of the zlib stream `idat`, IEND. */
+function assemblePng(img: PngImage, idat: Uint8Array): Uint8Array {
   const ihdr = new Uint8Array(13);
   const hv = new DataView(ihdr.buffer);
   hv.setUint32(0, img.width);

@@ -4,6 +4,7 @@
  * the SVG puts them, and nothing there when the text is taken out.
  */
 import { resvgRasterizer } from "../../infra/deno/resvg_rasterizer.ts";
+import { WorkerRasterizer } from "../../infra/deno/worker_rasterizer.ts";
 import { motionPlotSvg } from "../../shared/motion/plot_svg.ts";
 import { assert, assertBetween, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { type Decoded, decodePng } from "../helpers/png_decode.ts";
@@ -100,4 +101,24 @@ Deno.test("resvg: any font family falls back to the bundled font; scale 1 is the
 Deno.test("resvg: a bad scale or SVG is an error", async () => {
   await assertRejects(() => resvgRasterizer.svgToPng(plot(), { scale: 0 }), RangeError, "scale");
   await assertRejects(() => resvgRasterizer.svgToPng("not svg"), Error);
+});
+
+Deno.test("the worker rasterizer draws the same PNG in its own Web Worker, and passes errors back", async () => {
+  const worker = new WorkerRasterizer();
+  try {
+    const svg = plot();
+    const [a, b] = await Promise.all([
+      worker.svgToPng(svg, { scale: 2 }),
+      worker.svgToPng(svg, { scale: 1 }),
+    ]);
+    assertEquals(a, await resvgRasterizer.svgToPng(svg, { scale: 2 }));
+    assertEquals(decodePng(b).width, 860, "each request gets its own image");
+    await assertRejects(() => worker.svgToPng(svg, { scale: -1 }), RangeError, "scale");
+    await assertRejects(() => worker.svgToPng("not svg"), Error);
+    await worker.close();
+    // a later call starts a new worker
+    assertEquals(await worker.svgToPng(svg, { scale: 2 }), a);
+  } finally {
+    await worker.close();
+  }
 });

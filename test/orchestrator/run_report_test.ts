@@ -5,6 +5,7 @@
  * also written as SVG and PNG. Real folder stores, the real rasterizer.
  */
 import { resvgRasterizer } from "../../infra/deno/resvg_rasterizer.ts";
+import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { writeReport } from "../../orchestrator/run_report.ts";
 import { outputNames } from "../../orchestrator/output_names.ts";
@@ -72,7 +73,7 @@ Deno.test("writeReport: known mosaics, summary from the motion numbers, plot as 
       stdDvars: [0, 1.2, 1.4],
     },
     names,
-  }, { objects, outputs, rasterizer: resvgRasterizer });
+  }, { objects, outputs, rasterizer: resvgRasterizer, compression: zlibCompression });
 
   const html = new TextDecoder().decode((await outputs.get(names.report))!);
   // summary: the motion table's numbers

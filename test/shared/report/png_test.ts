@@ -1,6 +1,14 @@
-import { encodePng, type PngImage } from "../../../shared/report/png.ts";
+import { inflateSync } from "node:zlib";
+import { zlibCompression } from "../../../infra/deno/zlib_compression.ts";
+import {
+  adler32,
+  encodePng,
+  encodePngWith,
+  type PngImage,
+  zlibFromSyncFlushed,
+} from "../../../shared/report/png.ts";
 import { mulberry32 } from "../../../shared/estimate/prng.ts";
-import { assert, assertEquals, assertThrows } from "../../helpers/assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../../helpers/assert.ts";
 import { decodePng } from "../../helpers/png_decode.ts";
 
 /** Random bytes mixed with gradients, so every filter has something to win on. */
@@ -131,4 +139,39 @@ Deno.test("python's zlib and struct accept the PNG: chunk CRCs, size, pixels", a
   } finally {
     await Deno.remove(path);
   }
+});
+
+Deno.test("adler32 matches the RFC 1950 checksum of known strings", () => {
+  const enc = new TextEncoder();
+  assertEquals(adler32(enc.encode("Wikipedia")), 0x11e60398);
+  assertEquals(adler32(new Uint8Array(0)), 1);
+  // long enough to wrap both sums many times (the 5552-byte blocks)
+  const ff = new Uint8Array(100_000).fill(0xff);
+  let a = 1, b = 0;
+  for (const v of ff) {
+    a = (a + v) % 65521;
+    b = (b + a) % 65521;
+  }
+  assertEquals(adler32(ff), ((b << 16) | a) >>> 0);
+});
+
+Deno.test("encodePngWith: native zlib's sync-flushed deflate makes the same image, a valid zlib stream", async () => {
+  for (const channels of [1, 3, 4] as const) {
+    const img = testImage(61, 40, channels, 5 + channels);
+    const png = await encodePngWith(img, (b, level) => zlibCompression.deflateSync(b, level));
+    const d = decodePng(png); // pako's inflate checks the Adler-32
+    assertEquals(d.pixels, img.pixels, `pixels ${channels}ch`);
+    assertEquals(d.chunks, ["IHDR", "IDAT", "IEND"]);
+    assertEquals(d.filters, decodePng(encodePng(img)).filters, "the same filters as encodePng");
+  }
+  // node's own inflate accepts the stream too
+  const raw = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+  const z = zlibFromSyncFlushed(raw, await zlibCompression.deflateSync(raw));
+  assertEquals(new Uint8Array(inflateSync(z)), raw);
+  await assertRejects(
+    () =>
+      encodePngWith(testImage(2, 2, 1, 1), (b) => zlibCompression.deflateSync(b), { level: 11 }),
+    RangeError,
+    "level",
+  );
 });
