@@ -110,6 +110,8 @@ export async function register(
     t0 = t;
   };
   const { name, key } = req.input;
+  // Load the plot renderer while the job runs (its first use is in gather).
+  ports.rasterizer.warm?.().catch(() => {});
   // pass 1 streams and validates the whole input before any job state exists
   const run = await openRun(req.input, ports.compression, req.options, ports.sha256);
   const { layout, header } = run;

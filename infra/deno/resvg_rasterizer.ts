@@ -13,15 +13,25 @@
  * @module
  */
 import type { Rasterizer } from "../../shared/ports/rasterizer.ts";
+import { encodePngWith } from "../../shared/report/png.ts";
 import { makeResvgRasterizer } from "./resvg_render.ts";
+import { zlibCompression } from "./zlib_compression.ts";
 
 export { BUNDLED_FONT_FAMILY, makeResvgRasterizer } from "./resvg_render.ts";
 
-/** The Deno rasterizer; the wasm (2.5 MB) and the font load on first use. */
+/**
+ * The Deno rasterizer; the wasm (2.5 MB) and the font load on first use. The
+ * PNG is written from resvg's pixels with node:zlib and no row filters: about
+ * half of resvg's own encoding time on a plot, a little smaller.
+ */
 export const resvgRasterizer: Rasterizer = makeResvgRasterizer(
   async () =>
     (await import("@resvg/resvg-wasm/index_bg.wasm", { with: { type: "bytes" } })).default,
   async () => [
     (await import("dejavu-fonts-ttf/ttf/DejaVuSans.ttf", { with: { type: "bytes" } })).default,
   ],
+  (img) =>
+    encodePngWith(img, (bytes, level) => zlibCompression.deflateSync(bytes, level), {
+      filter: "none",
+    }),
 );

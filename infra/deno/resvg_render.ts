@@ -9,6 +9,7 @@
  */
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import type { Rasterizer, RasterOptions } from "../../shared/ports/rasterizer.ts";
+import type { PngImage } from "../../shared/report/png.ts";
 
 /** The family every text is drawn with. */
 export const BUNDLED_FONT_FAMILY = "DejaVu Sans";
@@ -24,10 +25,15 @@ function ensureWasm(wasm: BufferSource | WebAssembly.Module): Promise<void> {
   return initialised;
 }
 
-/** A rasterizer from resvg's wasm and font files (TTF/OTF bytes). */
+/**
+ * A rasterizer from resvg's wasm and font files (TTF/OTF bytes). `encode`,
+ * when given, writes the PNG from resvg's RGBA pixels (a runtime's native
+ * zlib is faster than resvg's own encoder in wasm); else resvg encodes it.
+ */
 export function makeResvgRasterizer(
   wasm: () => Promise<BufferSource | WebAssembly.Module>,
   fonts: () => Promise<Uint8Array[]>,
+  encode?: (img: PngImage) => Promise<Uint8Array>,
 ): Rasterizer {
   let ready: Promise<Uint8Array[]> | null = null;
   const load = () =>
@@ -36,6 +42,9 @@ export function makeResvgRasterizer(
       return await fonts();
     })();
   return {
+    async warm(): Promise<void> {
+      await load();
+    },
     async svgToPng(svg: string, options: RasterOptions = {}): Promise<Uint8Array> {
       const scale = options.scale ?? 1;
       if (!(Number.isFinite(scale) && scale > 0)) {
@@ -58,6 +67,14 @@ export function makeResvgRasterizer(
       try {
         const img = r.render();
         try {
+          if (encode) {
+            return await encode({
+              width: img.width,
+              height: img.height,
+              channels: 4,
+              pixels: img.pixels,
+            });
+          }
           return img.asPng();
         } finally {
           img.free();

@@ -1,15 +1,15 @@
 /**
  * The {@link Rasterizer} on Deno for the orchestrator: resvg
  * (`resvg_rasterizer.ts`) in its own Web Worker (`rasterizer_worker.ts`),
- * started on first use, so the plot renders on another core while gather
- * builds the rest of the outputs. `close()` stops the worker.
+ * started by `warm()` or the first render, so the plot renders on another
+ * core while gather builds the rest of the outputs. `close()` stops the worker.
  *
  * @module
  */
 import type { Rasterizer, RasterOptions } from "../../shared/ports/rasterizer.ts";
 
 interface Pending {
-  resolve: (png: Uint8Array) => void;
+  resolve: (png: Uint8Array | undefined) => void;
   reject: (e: Error) => void;
 }
 
@@ -25,7 +25,7 @@ export class WorkerRasterizer implements Rasterizer {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
 
-  #post(svg: string, options: RasterOptions | undefined) {
+  #post(svg?: string, options?: RasterOptions): Promise<Uint8Array | undefined> {
     if (!this.#worker) {
       const w = new Worker(new URL("./rasterizer_worker.ts", import.meta.url), { type: "module" });
       w.onmessage = (e: MessageEvent) => {
@@ -38,7 +38,7 @@ export class WorkerRasterizer implements Rasterizer {
         if (!p) return;
         this.#pending.delete(id);
         if (error) p.reject(workerError(error));
-        else p.resolve(new Uint8Array(png!));
+        else p.resolve(png ? new Uint8Array(png) : undefined);
       };
       w.onerror = (e) => {
         e.preventDefault();
@@ -50,7 +50,7 @@ export class WorkerRasterizer implements Rasterizer {
       this.#worker = w;
     }
     const id = this.#nextId++;
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker!.postMessage({ id, svg, options });
     });
@@ -63,7 +63,12 @@ export class WorkerRasterizer implements Rasterizer {
         `Cannot rasterize SVG: scale must be positive, current value is ${scale}`,
       );
     }
-    return await this.#post(svg, options);
+    return (await this.#post(svg, options))!;
+  }
+
+  /** Start the worker and load resvg's wasm and font there. */
+  async warm(): Promise<void> {
+    await this.#post();
   }
 
   close(): Promise<void> {

@@ -26,6 +26,12 @@ export interface Rasterizer {
    * the renderer cannot parse.
    */
   svgToPng(svg: string, options?: RasterOptions): Promise<Uint8Array>;
+  /**
+   * Optional: load the renderer now (start its worker, compile its wasm, read
+   * its font) so the first `svgToPng` does not wait for that; the
+   * orchestrator calls it when a job starts.
+   */
+  warm?(): Promise<void>;
   /** Optional: release what the renderer holds (a worker); later calls reject. */
   close?(): Promise<void>;
 }

@@ -106,6 +106,7 @@ Deno.test("resvg: a bad scale or SVG is an error", async () => {
 Deno.test("the worker rasterizer draws the same PNG in its own Web Worker, and passes errors back", async () => {
   const worker = new WorkerRasterizer();
   try {
+    await worker.warm(); // loads resvg in the worker; renders nothing
     const svg = plot();
     const [a, b] = await Promise.all([
       worker.svgToPng(svg, { scale: 2 }),
