@@ -28,6 +28,19 @@ export function gaussianKernel(sigmaVox: number): Float64Array {
   return w;
 }
 
+/** The three axes' taps ({@link gaussianKernel}) of a `fwhmMm` smoothing at `voxelSize`. */
+export function smoothingTaps(
+  voxelSize: readonly [number, number, number],
+  fwhmMm: number | readonly [number, number, number],
+): [Float64Array, Float64Array, Float64Array] {
+  const f = typeof fwhmMm === "number" ? [fwhmMm, fwhmMm, fwhmMm] : fwhmMm;
+  return [0, 1, 2].map((a) => gaussianKernel(f[a]! * FWHM_TO_SIGMA / voxelSize[a]!)) as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+}
+
 /**
  * Symmetric taps `w[0..r]` summed at `src[c + k·step]`, k = −r..r, for
  * `count` consecutive centres `c = c0 + i·inc` written to `dst[d0 + i·inc]`.
@@ -159,10 +172,7 @@ export function gaussianSmooth(
     throw new RangeError(`Cannot smooth: arrays hold fewer than ${n} voxels`);
   }
   if (src === (out as ArrayLike<number>)) throw new RangeError("Cannot smooth: out aliases src");
-  const f = typeof fwhmMm === "number" ? [fwhmMm, fwhmMm, fwhmMm] : fwhmMm;
-  const wx = gaussianKernel(f[0]! * FWHM_TO_SIGMA / voxelSize[0]);
-  const wy = gaussianKernel(f[1]! * FWHM_TO_SIGMA / voxelSize[1]);
-  const wz = gaussianKernel(f[2]! * FWHM_TO_SIGMA / voxelSize[2]);
+  const [wx, wy, wz] = smoothingTaps(voxelSize, fwhmMm);
   const tmp = scratch && scratch.length >= n ? scratch : new Float32Array(n);
   let first: ArrayLike<number> = src;
   if (hasNaN(src, n)) {

@@ -31,7 +31,8 @@ import { RegistrationError } from "../errors.ts";
 import { identity4, invert4, type Mat4, mul4, spmMatrix } from "../rigid.ts";
 import { resampleKernels } from "../resample_kernels.ts";
 import { accumulate, type MovingFrame, type PointSet } from "./accumulate.ts";
-import { gaussianSmooth } from "../smooth.ts";
+import { gaussianSmooth, smoothingTaps } from "../smooth.ts";
+import { loadWasmEstimator, type WasmEstimator } from "../wasm/wasm_kernels.ts";
 import { COARSE_STRIDE, mirrorLower, NCOL, type ReferenceModel } from "./reference_model.ts";
 import { solveSpd } from "./solve7.ts";
 
@@ -39,6 +40,14 @@ import { solveSpd } from "./solve7.ts";
 export interface EstimateScratch {
   smoothed: Float32Array;
   tmp: Float32Array;
+  /** The smoothing's taps per axis (the model's FWHM at its voxel size). */
+  taps: [Float64Array, Float64Array, Float64Array];
+  /**
+   * The WebAssembly estimation kernels, or null for the JS path. They take
+   * trilinear and quadratic estimation of frames without NaN; the same
+   * numbers bit for bit, and no JIT warm-up in each new isolate.
+   */
+  wasm: WasmEstimator | null;
   ata: Float64Array;
   atf: Float64Array;
   sol: Float64Array;
@@ -66,12 +75,20 @@ export const COARSE_MIN_POINTS = 500;
 /** Fewest points that must land inside the frame (SPM's limit is 32). */
 export const MIN_POINTS = 32;
 
-/** Buffers sized for the model's volume. */
-export function createEstimateScratch(model: ReferenceModel): EstimateScratch {
+/**
+ * Buffers sized for the model's volume. `wasm: false` keeps to the JS
+ * kernels (where WebAssembly is available it is used by default).
+ */
+export function createEstimateScratch(
+  model: ReferenceModel,
+  opts: { wasm?: boolean } = {},
+): EstimateScratch {
   const n = model.dims[0] * model.dims[1] * model.dims[2];
   return {
     smoothed: new Float32Array(n),
     tmp: new Float32Array(n),
+    taps: smoothingTaps(model.voxelSize, model.smoothFwhm),
+    wasm: opts.wasm === false ? null : loadWasmEstimator(),
     ata: new Float64Array(NCOL * NCOL),
     atf: new Float64Array(NCOL),
     sol: new Float64Array(NCOL),
@@ -101,10 +118,17 @@ export function estimateFrame(
   }
   if (!nonZero) throw new RegistrationError(frameIndex, "the frame is blank (all zero or NaN)");
   const f = scratch.smoothed;
-  gaussianSmooth(frame, model.dims, model.voxelSize, model.smoothFwhm, f, scratch.tmp);
   const degree = model.settings.degree;
-  // In place: f holds the coefficients (the WebAssembly prefilter where it runs: same bits).
-  if (degree >= 2) resampleKernels().bsplineCoefficients(f, model.dims, degree, f);
+  // WebAssembly: smoothing, prefilter and sampling inside the module (frames without NaN).
+  const wasm = !hasNaN && (degree === 1 || degree === 2) && frame instanceof Float32Array
+    ? scratch.wasm
+    : null;
+  if (wasm) wasm.prepareFrame(frame as Float32Array, model.dims, scratch.taps, degree as 1 | 2);
+  else {
+    gaussianSmooth(frame, model.dims, model.voxelSize, model.smoothFwhm, f, scratch.tmp);
+    // In place: f holds the coefficients (the WebAssembly prefilter where it runs: same bits).
+    if (degree >= 2) resampleKernels().bsplineCoefficients(f, model.dims, degree, f);
+  }
 
   const mov: MovingFrame = { f, dims: model.dims, degree, raw: hasNaN ? frame : null };
   const { ata, atf, sol, work } = scratch;
@@ -128,7 +152,9 @@ export function estimateFrame(
       const v = mul4(ai, mul4(invert4(m), a));
       ata.fill(0);
       atf.fill(0);
-      const used = accumulate(pts, mov, v, atf, ata);
+      const used = wasm
+        ? wasm.accumulate(pts, degree as 1 | 2, v, atf, ata)
+        : accumulate(pts, mov, v, atf, ata);
       const visited = Math.ceil(pts.n / pts.stride);
       if (used < MIN_POINTS) {
         throw new RegistrationError(

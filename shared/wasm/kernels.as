@@ -728,3 +728,275 @@ export function widen(src: usize, dst: usize, n: i32): void {
   }
   for (; i < n; i++) store<f64>(dst + (<usize>i << 3), <f64>load<f32>(src + (<usize>i << 2)));
 }
+
+// ---------------------------------------------------------------------------
+// Estimation kernels (each the JS twin's arithmetic, operation for operation,
+// so the results are the JS ones bit for bit):
+//
+//   smooth        ← gaussianSmooth's passes (shared/smooth.ts)
+//   accTrilinear  ← accumulateTrilinear     (shared/estimate/accumulate.ts)
+//   accQuadratic  ← accumulateQuadratic     (same file; its edge samples as sampleBspline)
+//
+// Volumes are f32, sums f64. The smoothing's interior runs two centres at a
+// time in f64x2 lanes (lane-wise the scalar operations).
+
+const NCOL: i32 = 7;
+
+@inline
+function lf(p: usize, i: i32): f64 {
+  return <f64>load<f32>(p + (<usize>i << 2));
+}
+
+@inline
+function pairF32(p: usize, i: i32): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p + (<usize>i << 2)));
+}
+
+/** `interior` of smooth.ts: centres c0 .. c0+count−1 (contiguous), taps `step` apart. */
+function smoothRun(src: usize, dst: usize, c0: i32, count: i32, step: i32, w: usize, r: i32): void {
+  const end = c0 + count;
+  const w0 = gw(w, 0);
+  const w0v = f64x2.splat(w0);
+  let c = c0;
+  for (; c + 1 < end; c += 2) {
+    let s = f64x2.mul(w0v, pairF32(src, c));
+    for (let k = 1; k <= r; k++) {
+      const d = k * step;
+      s = f64x2.add(
+        s,
+        f64x2.mul(f64x2.splat(gw(w, k)), f64x2.add(pairF32(src, c - d), pairF32(src, c + d))),
+      );
+    }
+    store<f32>(dst + (<usize>c << 2), <f32>f64x2.extract_lane(s, 0));
+    store<f32>(dst + (<usize>(c + 1) << 2), <f32>f64x2.extract_lane(s, 1));
+  }
+  for (; c < end; c++) {
+    let s = w0 * lf(src, c);
+    for (let k = 1; k <= r; k++) s += gw(w, k) * (lf(src, c - k * step) + lf(src, c + k * step));
+    store<f32>(dst + (<usize>c << 2), <f32>s);
+  }
+}
+
+/** `pass` of smooth.ts: one separable pass along an axis of length n, neighbours `step` apart. */
+function smoothPass(src: usize, dst: usize, n: i32, step: i32, outer: i32, w: usize, r: i32): void {
+  const block = n * step;
+  const lineLen = step == 1 ? 1 : step;
+  for (let b = 0; b < outer; b++) {
+    const base = b * block;
+    if (n > 2 * r) smoothRun(src, dst, base + r * step, (n - 2 * r) * step, step, w, r);
+    for (let j = 0; j < n; j++) {
+      if (j >= r && j < n - r) {
+        j = n - r - 1;
+        continue;
+      }
+      const lo = j - r < 0 ? -j : -r;
+      const hi = j + r > n - 1 ? n - 1 - j : r;
+      let ws: f64 = 0;
+      for (let k = lo; k <= hi; k++) ws += gw(w, k < 0 ? -k : k);
+      const o = base + j * step;
+      for (let i = 0; i < lineLen; i++) {
+        let s: f64 = 0;
+        for (let k = lo; k <= hi; k++) s += gw(w, k < 0 ? -k : k) * lf(src, o + i + k * step);
+        store<f32>(dst + (<usize>(o + i) << 2), <f32>(s / ws));
+      }
+    }
+  }
+}
+
+/**
+ * gaussianSmooth of the NaN-free f32 volume `src` into `out` (`tmp` one more
+ * volume): x, y, then z passes with the f64 taps `wx`, `wy`, `wz` of radii
+ * `rx`, `ry`, `rz` (gaussianKernel's `w[0..r]`).
+ */
+export function smooth(
+  src: usize, out: usize, tmp: usize, nx: i32, ny: i32, nz: i32,
+  wx: usize, rx: i32, wy: usize, ry: i32, wz: usize, rz: i32,
+): void {
+  smoothPass(src, out, nx, 1, ny * nz, wx, rx);
+  smoothPass(out, tmp, ny, nx, nz, wy, ry);
+  smoothPass(tmp, out, nz, nx * ny, 1, wz, rz);
+}
+
+/** addOuterLower(cols, p, drop, −1): subtract a_p a_pᵀ (lower triangle) from `drop`. */
+@inline
+function dropPoint(cols: usize, p: i32, drop: usize): void {
+  const o = p * NCOL;
+  for (let i = 0; i < NCOL; i++) {
+    const ai = gw(cols, o + i) * -1;
+    for (let j = 0; j <= i; j++) {
+      const q = i * NCOL + j;
+      sw(drop, q, gw(drop, q) + ai * gw(cols, o + j));
+    }
+  }
+}
+
+// The seven sums of Aᵀf, added to atf at the end.
+let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0, s4: f64 = 0, s5: f64 = 0, s6: f64 = 0;
+
+@inline
+function addRow(cols: usize, p: i32, fv: f64): void {
+  const q = p * NCOL;
+  s0 += gw(cols, q) * fv;
+  s1 += gw(cols, q + 1) * fv;
+  s2 += gw(cols, q + 2) * fv;
+  s3 += gw(cols, q + 3) * fv;
+  s4 += gw(cols, q + 4) * fv;
+  s5 += gw(cols, q + 5) * fv;
+  s6 += gw(cols, q + 6) * fv;
+}
+
+@inline
+function flushSums(atf: usize): void {
+  sw(atf, 0, gw(atf, 0) + s0);
+  sw(atf, 1, gw(atf, 1) + s1);
+  sw(atf, 2, gw(atf, 2) + s2);
+  sw(atf, 3, gw(atf, 3) + s3);
+  sw(atf, 4, gw(atf, 4) + s4);
+  sw(atf, 5, gw(atf, 5) + s5);
+  sw(atf, 6, gw(atf, 6) + s6);
+}
+
+/**
+ * accumulateTrilinear on the f32 frame `f`: points `px`, `py`, `pz`, rows
+ * `cols` (7 per point), √weights `sws` (0: none), visiting 0, stride, … < n;
+ * `m` the voxel → voxel matrix (12 f64). Adds into `atf` (7) and `drop`
+ * (7×7 lower); returns the points used.
+ */
+export function accTrilinear(
+  f: usize, nx: i32, ny: i32, nz: i32, m: usize, px: usize, py: usize, pz: usize, cols: usize,
+  sws: usize, n: i32, stride: i32, atf: usize, drop: usize,
+): i32 {
+  const hx = <f64>(nx - 1) + EDGE_TOL, hy = <f64>(ny - 1) + EDGE_TOL, hz = <f64>(nz - 1) + EDGE_TOL;
+  const mx = nx > 1 ? nx - 2 : 0, my = ny > 1 ? ny - 2 : 0, mz = nz > 1 ? nz - 2 : 0;
+  const ox = nx > 1 ? 1 : 0, oy = ny > 1 ? nx : 0, oz = nz > 1 ? nx * ny : 0;
+  const nxy = nx * ny;
+  const v0 = gw(m, 0), v1 = gw(m, 1), v2 = gw(m, 2), v3 = gw(m, 3);
+  const v4 = gw(m, 4), v5 = gw(m, 5), v6 = gw(m, 6), v7 = gw(m, 7);
+  const v8 = gw(m, 8), v9 = gw(m, 9), v10 = gw(m, 10), v11 = gw(m, 11);
+  s0 = 0; s1 = 0; s2 = 0; s3 = 0; s4 = 0; s5 = 0; s6 = 0;
+  let used = 0;
+  for (let p = 0; p < n; p += stride) {
+    const x = gw(px, p), y = gw(py, p), z = gw(pz, p);
+    const sx = v0 * x + v1 * y + v2 * z + v3;
+    const sy = v4 * x + v5 * y + v6 * z + v7;
+    const sz = v8 * x + v9 * y + v10 * z + v11;
+    if (
+      !(sx >= -EDGE_TOL && sx <= hx && sy >= -EDGE_TOL && sy <= hy && sz >= -EDGE_TOL &&
+        sz <= hz)
+    ) {
+      dropPoint(cols, p, drop);
+      continue;
+    }
+    let ix = <i32>sx, iy = <i32>sy, iz = <i32>sz;
+    if (ix > mx) ix = mx;
+    if (iy > my) iy = my;
+    if (iz > mz) iz = mz;
+    const fx = sx - <f64>ix, fy = sy - <f64>iy, fz = sz - <f64>iz;
+    const gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
+    const o = ix + nx * iy + nxy * iz;
+    const c00 = lf(f, o) * gx + lf(f, o + ox) * fx;
+    const c10 = lf(f, o + oy) * gx + lf(f, o + oy + ox) * fx;
+    const c01 = lf(f, o + oz) * gx + lf(f, o + oz + ox) * fx;
+    const c11 = lf(f, o + oz + oy) * gx + lf(f, o + oz + oy + ox) * fx;
+    let fv = (c00 * gy + c10 * fy) * gz + (c01 * gy + c11 * fy) * fz;
+    used++;
+    if (sws != 0) fv *= gw(sws, p);
+    addRow(cols, p, fv);
+  }
+  flushSums(atf);
+  return used;
+}
+
+/** Quadratic B-spline weights at t = x − i0 − 1 (bsplineWeights, degree 2) into w0q..w2q. */
+let w0q: f64 = 0, w1q: f64 = 0, w2q: f64 = 0;
+
+@inline
+function quadWeights(t: f64): void {
+  w1q = 0.75 - t * t;
+  w2q = 0.5 * (t - w1q + 1);
+  w0q = 1 - w1q - w2q;
+}
+
+/** sampleBspline(f, dims, 2, x, y, z) near an edge: folded offsets, sumFolded's order. */
+function quadEdge(f: usize, nx: i32, ny: i32, nz: i32, x: f64, y: f64, z: f64): f64 {
+  const ix0 = <i32>Math.floor(x - 0.5), iy0 = <i32>Math.floor(y - 0.5);
+  const iz0 = <i32>Math.floor(z - 0.5);
+  quadWeights(x - <f64>ix0 - 1);
+  const a0 = w0q, a1 = w1q, a2 = w2q;
+  quadWeights(y - <f64>iy0 - 1);
+  const b0 = w0q, b1 = w1q, b2 = w2q;
+  quadWeights(z - <f64>iz0 - 1);
+  const c0 = w0q, c1 = w1q, c2 = w2q;
+  const nxy = nx * ny;
+  let v: f64 = 0;
+  for (let k = 0; k <= 2; k++) {
+    const oz = mirrorIndex(iz0 + k, nz) * nxy;
+    let s: f64 = 0;
+    for (let j = 0; j <= 2; j++) {
+      const o = oz + mirrorIndex(iy0 + j, ny) * nx;
+      let r: f64 = 0;
+      r += lf(f, o + mirrorIndex(ix0, nx)) * a0;
+      r += lf(f, o + mirrorIndex(ix0 + 1, nx)) * a1;
+      r += lf(f, o + mirrorIndex(ix0 + 2, nx)) * a2;
+      s += r * (j == 0 ? b0 : j == 1 ? b1 : b2);
+    }
+    v += s * (k == 0 ? c0 : k == 1 ? c1 : c2);
+  }
+  return v;
+}
+
+/** accumulateQuadratic on the frame's quadratic B-spline coefficients `f`; as accTrilinear. */
+export function accQuadratic(
+  f: usize, nx: i32, ny: i32, nz: i32, m: usize, px: usize, py: usize, pz: usize, cols: usize,
+  sws: usize, n: i32, stride: i32, atf: usize, drop: usize,
+): i32 {
+  const lo = -BSPLINE_EDGE_TOL;
+  const hx = <f64>(nx - 1) + BSPLINE_EDGE_TOL, hy = <f64>(ny - 1) + BSPLINE_EDGE_TOL;
+  const hz = <f64>(nz - 1) + BSPLINE_EDGE_TOL;
+  const nxy = nx * ny;
+  const v0 = gw(m, 0), v1 = gw(m, 1), v2 = gw(m, 2), v3 = gw(m, 3);
+  const v4 = gw(m, 4), v5 = gw(m, 5), v6 = gw(m, 6), v7 = gw(m, 7);
+  const v8 = gw(m, 8), v9 = gw(m, 9), v10 = gw(m, 10), v11 = gw(m, 11);
+  s0 = 0; s1 = 0; s2 = 0; s3 = 0; s4 = 0; s5 = 0; s6 = 0;
+  let used = 0;
+  for (let p = 0; p < n; p += stride) {
+    const x = gw(px, p), y = gw(py, p), z = gw(pz, p);
+    const sx = v0 * x + v1 * y + v2 * z + v3;
+    const sy = v4 * x + v5 * y + v6 * z + v7;
+    const sz = v8 * x + v9 * y + v10 * z + v11;
+    if (!(sx >= lo && sx <= hx && sy >= lo && sy <= hy && sz >= lo && sz <= hz)) {
+      dropPoint(cols, p, drop);
+      continue;
+    }
+    const ix = <i32>Math.floor(sx - 0.5), iy = <i32>Math.floor(sy - 0.5);
+    const iz = <i32>Math.floor(sz - 0.5);
+    let fv: f64;
+    if (ix >= 0 && ix + 2 < nx && iy >= 0 && iy + 2 < ny && iz >= 0 && iz + 2 < nz) {
+      const tx = sx - <f64>ix - 1, ty = sy - <f64>iy - 1, tz = sz - <f64>iz - 1;
+      const x1 = 0.75 - tx * tx, x2 = 0.5 * (tx - x1 + 1), x0 = 1 - x1 - x2;
+      const y1 = 0.75 - ty * ty, y2 = 0.5 * (ty - y1 + 1), y0 = 1 - y1 - y2;
+      const z1 = 0.75 - tz * tz, z2 = 0.5 * (tz - z1 + 1), z0 = 1 - z1 - z2;
+      let o = ix + nx * iy + nxy * iz;
+      const n2 = 2 * nx;
+      let r0 = (lf(f, o) * x0 + lf(f, o + 1) * x1 + lf(f, o + 2) * x2) * y0;
+      r0 += (lf(f, o + nx) * x0 + lf(f, o + nx + 1) * x1 + lf(f, o + nx + 2) * x2) * y1;
+      r0 += (lf(f, o + n2) * x0 + lf(f, o + n2 + 1) * x1 + lf(f, o + n2 + 2) * x2) * y2;
+      o += nxy;
+      let r1 = (lf(f, o) * x0 + lf(f, o + 1) * x1 + lf(f, o + 2) * x2) * y0;
+      r1 += (lf(f, o + nx) * x0 + lf(f, o + nx + 1) * x1 + lf(f, o + nx + 2) * x2) * y1;
+      r1 += (lf(f, o + n2) * x0 + lf(f, o + n2 + 1) * x1 + lf(f, o + n2 + 2) * x2) * y2;
+      o += nxy;
+      let r2 = (lf(f, o) * x0 + lf(f, o + 1) * x1 + lf(f, o + 2) * x2) * y0;
+      r2 += (lf(f, o + nx) * x0 + lf(f, o + nx + 1) * x1 + lf(f, o + nx + 2) * x2) * y1;
+      r2 += (lf(f, o + n2) * x0 + lf(f, o + n2 + 1) * x1 + lf(f, o + n2 + 2) * x2) * y2;
+      fv = r0 * z0 + r1 * z1 + r2 * z2;
+    } else {
+      fv = quadEdge(f, nx, ny, nz, sx, sy, sz);
+    }
+    used++;
+    if (sws != 0) fv *= gw(sws, p);
+    addRow(cols, p, fv);
+  }
+  flushSums(atf);
+  return used;
+}

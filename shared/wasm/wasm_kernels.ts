@@ -34,6 +34,8 @@ import { bsplinePieces } from "../interp/bspline_sample.ts";
 import { resliceBspline as resliceBsplineJs } from "../interp/bspline_reslice.ts";
 import type { ResampleKernels } from "../resample_kernels.ts";
 import { KERNELS_WASM_BASE64 } from "./kernels_wasm_bytes.ts";
+import type { PointSet } from "../estimate/accumulate.ts";
+import { NCOL } from "../estimate/reference_model.ts";
 
 /** The WebAssembly kernels: {@link ResampleKernels} named "wasm". */
 export type WasmKernels = ResampleKernels & { readonly name: "wasm" };
@@ -52,6 +54,52 @@ interface Exports {
     m: number,
     scratch: number,
   ): void;
+  smooth(
+    src: number,
+    out: number,
+    tmp: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    wx: number,
+    rx: number,
+    wy: number,
+    ry: number,
+    wz: number,
+    rz: number,
+  ): void;
+  accTrilinear(
+    f: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    m: number,
+    px: number,
+    py: number,
+    pz: number,
+    cols: number,
+    sw: number,
+    n: number,
+    stride: number,
+    atf: number,
+    drop: number,
+  ): number;
+  accQuadratic(
+    f: number,
+    nx: number,
+    ny: number,
+    nz: number,
+    m: number,
+    px: number,
+    py: number,
+    pz: number,
+    cols: number,
+    sw: number,
+    n: number,
+    stride: number,
+    atf: number,
+    drop: number,
+  ): number;
   prefilter(
     c: number,
     nx: number,
@@ -76,6 +124,39 @@ const PAGE = 65536;
 
 const align = (n: number) => Math.ceil(n / 16) * 16;
 
+/** The prefilter of `poles` in place on the f32 volume at byte `c` of the instance's memory. */
+function prefilterAt(
+  ex: Exports,
+  c: number,
+  dims: readonly [number, number, number],
+  poles: readonly number[],
+  buf: number,
+  acc: number,
+): void {
+  const p = new Float64Array(ex.memory.buffer, POLES, 27);
+  dims.forEach((n, axis) => {
+    poles.forEach((z, q) => {
+      const o = axis * 9 + q * 3;
+      p[o] = z;
+      p[o + 1] = Math.ceil(Math.log(PREFILTER_TOLERANCE) / Math.log(Math.abs(z)));
+      p[o + 2] = Math.pow(z, n - 1);
+    });
+  });
+  ex.prefilter(
+    c,
+    dims[0],
+    dims[1],
+    dims[2],
+    poles.length,
+    poleGain(poles),
+    POLES,
+    POLES + 72,
+    POLES + 144,
+    buf,
+    acc,
+  );
+}
+
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
@@ -94,6 +175,7 @@ let provided: WebAssembly.Module | null = null;
 export function provideWasmModule(module: WebAssembly.Module): void {
   provided = module;
   cached = undefined;
+  cachedEstimator = undefined;
 }
 
 /** The embedded module's bytes (what `kernels.wasm` holds). */
@@ -101,12 +183,25 @@ export function wasmKernelBytes(): Uint8Array {
   return decode(KERNELS_WASM_BASE64);
 }
 
-function create(): WasmKernels {
+/**
+ * The module: the platform's, or compiled from the embedded bytes (each
+ * instance compiles; V8 shares the code of identical bytes). Throws where
+ * compiling is refused.
+ */
+function kernelsModule(): WebAssembly.Module {
+  if (provided) return provided;
   // Workers' types declare Module abstract (no run-time compilation there; the call throws and
-  // resampleKernels falls back to JS), so construct it through a plain constructor type.
+  // callers fall back to JS), so construct it through a plain constructor type.
   const ModuleCtor = WebAssembly.Module as unknown as new (b: BufferSource) => WebAssembly.Module;
-  const module = provided ?? new ModuleCtor(decode(KERNELS_WASM_BASE64));
-  const ex = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+  return new ModuleCtor(decode(KERNELS_WASM_BASE64));
+}
+
+function instantiate(): Exports {
+  return new WebAssembly.Instance(kernelsModule(), {}).exports as unknown as Exports;
+}
+
+function create(): WasmKernels {
+  const ex = instantiate();
   const mem = ex.memory;
 
   /** Grows the memory for an nx·ny·nz volume; returns the block addresses. */
@@ -170,28 +265,7 @@ function create(): WasmKernels {
       if (poles.length === 0) return c;
       const { a, buf, acc } = layout(nx, ny, nz);
       put(a, src, nvox);
-      const p = new Float64Array(mem.buffer, POLES, 27);
-      [nx, ny, nz].forEach((n, axis) => {
-        poles.forEach((z, q) => {
-          const o = axis * 9 + q * 3;
-          p[o] = z;
-          p[o + 1] = Math.ceil(Math.log(PREFILTER_TOLERANCE) / Math.log(Math.abs(z)));
-          p[o + 2] = Math.pow(z, n - 1);
-        });
-      });
-      ex.prefilter(
-        a,
-        nx,
-        ny,
-        nz,
-        poles.length,
-        poleGain(poles),
-        POLES,
-        POLES + 72,
-        POLES + 144,
-        buf,
-        acc,
-      );
+      prefilterAt(ex, a, dims, poles, buf, acc);
       c.set(f32(a, nvox));
       return c;
     },
@@ -217,4 +291,164 @@ let cached: WasmKernels | null | undefined;
 export function loadWasmKernels(): WasmKernels | null {
   if (cached === undefined) cached = tryWasmKernels();
   return cached;
+}
+
+/**
+ * The estimation kernels in WebAssembly (an instance of their own, with its
+ * own memory): the frame is smoothed, prefiltered and sampled inside the
+ * module, and the reference points are copied in once per model. Same
+ * numbers as the JS path bit for bit (see kernels.as).
+ */
+export interface WasmEstimator {
+  /**
+   * Smooth the NaN-free `frame` with the taps `wx`, `wy`, `wz`
+   * (gaussianKernel's `w[0..r]`) and, for `degree` 2, turn it into B-spline
+   * coefficients, inside the module, ready for {@link accumulate}.
+   */
+  prepareFrame(
+    frame: Float32Array,
+    dims: readonly [number, number, number],
+    taps: readonly [Float64Array, Float64Array, Float64Array],
+    degree: 1 | 2,
+  ): void;
+  /** A copy of the prepared frame (for tests). */
+  preparedFrame(): Float32Array;
+  /** accumulate() of accumulate.ts over the prepared frame; `degree` as prepared. */
+  accumulate(
+    pts: PointSet,
+    degree: 1 | 2,
+    v: ArrayLike<number>,
+    atf: Float64Array,
+    drop: Float64Array,
+  ): number;
+}
+
+function createEstimator(): WasmEstimator {
+  const ex = instantiate();
+  const mem = ex.memory;
+  // Layout after DATA: frame in (A), prepared frame (B), scratch (T), prefilter buffers,
+  // taps, Aᵀf and the dropped rows, then the points (px, py, pz, cols, √w).
+  let dims: readonly [number, number, number] = [0, 0, 0];
+  let at = { A: 0, B: 0, T: 0, buf: 0, acc: 0, taps: 0, atf: 0, drop: 0, pts: 0 };
+  let loaded: PointSet | null = null;
+  let loadedAt = { px: 0, py: 0, pz: 0, cols: 0, sw: 0 };
+  let prepared = 0; // voxels of the prepared frame
+
+  const grow = (end: number) => {
+    const need = Math.ceil(end / PAGE) - mem.buffer.byteLength / PAGE;
+    if (need > 0) mem.grow(need);
+  };
+  const setDims = (d: readonly [number, number, number]) => {
+    if (d[0] === dims[0] && d[1] === dims[1] && d[2] === dims[2]) return;
+    const [nx, ny, nz] = d;
+    const n3 = nx * ny * nz;
+    const A = DATA, B = A + align(n3 * 4), T = B + align(n3 * 4), buf = T + align(n3 * 4);
+    const acc = buf + align(Math.max(nx * ny, nx * nz) * 8);
+    const taps = acc + align((Math.max(nx, ny) + 2) * 8);
+    const atf = taps + align(3 * 1024 * 8);
+    const drop = atf + align(NCOL * 8);
+    const pts = drop + align(NCOL * NCOL * 8);
+    grow(pts);
+    dims = [nx, ny, nz];
+    at = { A, B, T, buf, acc, taps, atf, drop, pts };
+    loaded = null;
+  };
+  const loadPoints = (p: PointSet) => {
+    if (
+      loaded && loaded.px === p.px && loaded.py === p.py && loaded.pz === p.pz &&
+      loaded.cols === p.cols && loaded.sw === p.sw && loaded.n === p.n
+    ) return;
+    const n = p.n;
+    const px = at.pts, py = px + align(n * 8), pz = py + align(n * 8);
+    const cols = pz + align(n * 8), sw = cols + align(n * NCOL * 8);
+    grow(sw + align(p.sw ? n * 8 : 0));
+    new Float64Array(mem.buffer, px, n).set(p.px.subarray(0, n));
+    new Float64Array(mem.buffer, py, n).set(p.py.subarray(0, n));
+    new Float64Array(mem.buffer, pz, n).set(p.pz.subarray(0, n));
+    new Float64Array(mem.buffer, cols, n * NCOL).set(p.cols.subarray(0, n * NCOL));
+    if (p.sw) new Float64Array(mem.buffer, sw, n).set(p.sw.subarray(0, n));
+    loaded = p;
+    loadedAt = { px, py, pz, cols, sw: p.sw ? sw : 0 };
+  };
+
+  return {
+    prepareFrame(frame, d, taps, degree) {
+      setDims(d);
+      const [nx, ny, nz] = d;
+      const n3 = nx * ny * nz;
+      if (frame.length < n3) {
+        throw new RangeError(`Cannot smooth: arrays hold fewer than ${n3} voxels`);
+      }
+      for (const w of taps) {
+        if (w.length > 1024) throw new RangeError("Cannot smooth: a kernel wider than 1023 voxels");
+      }
+      new Float32Array(mem.buffer, at.A, n3).set(frame.subarray(0, n3));
+      const w = new Float64Array(mem.buffer, at.taps, 3 * 1024);
+      w.set(taps[0], 0);
+      w.set(taps[1], 1024);
+      w.set(taps[2], 2048);
+      ex.smooth(
+        at.A,
+        at.B,
+        at.T,
+        nx,
+        ny,
+        nz,
+        at.taps,
+        taps[0].length - 1,
+        at.taps + 1024 * 8,
+        taps[1].length - 1,
+        at.taps + 2048 * 8,
+        taps[2].length - 1,
+      );
+      if (degree === 2) prefilterAt(ex, at.B, d, bsplinePoles(2), at.buf, at.acc);
+      prepared = n3;
+    },
+    preparedFrame() {
+      return new Float32Array(mem.buffer, at.B, prepared).slice();
+    },
+    accumulate(pts, degree, v, atf, drop) {
+      loadPoints(pts);
+      const m = new Float64Array(mem.buffer, MAT, 12);
+      for (let i = 0; i < 12; i++) m[i] = v[i]!;
+      const a = new Float64Array(mem.buffer, at.atf, NCOL);
+      a.set(atf.subarray(0, NCOL));
+      const dr = new Float64Array(mem.buffer, at.drop, NCOL * NCOL);
+      dr.set(drop.subarray(0, NCOL * NCOL));
+      const p = loadedAt;
+      const used = (degree === 1 ? ex.accTrilinear : ex.accQuadratic)(
+        at.B,
+        dims[0],
+        dims[1],
+        dims[2],
+        MAT,
+        p.px,
+        p.py,
+        p.pz,
+        p.cols,
+        p.sw,
+        pts.n,
+        pts.stride,
+        at.atf,
+        at.drop,
+      );
+      atf.set(new Float64Array(mem.buffer, at.atf, NCOL));
+      drop.set(new Float64Array(mem.buffer, at.drop, NCOL * NCOL));
+      return used;
+    },
+  };
+}
+
+let cachedEstimator: WasmEstimator | null | undefined;
+
+/** The {@link WasmEstimator} of this module instance (one per worker), or null where refused. */
+export function loadWasmEstimator(): WasmEstimator | null {
+  if (cachedEstimator === undefined) {
+    try {
+      cachedEstimator = createEstimator();
+    } catch {
+      cachedEstimator = null;
+    }
+  }
+  return cachedEstimator;
 }
