@@ -40,6 +40,8 @@ async function readMask(
 
 /** Output bytes gathered before they are encoded and (for gzip) deflated as one piece. */
 const OUT_CHUNK_BYTES = 2 * 1024 * 1024;
+/** Resliced frames (Float32) held for one batch of the slab's sums: at most 8 frames. */
+const STATS_BATCH_BYTES = 4 * 1024 * 1024;
 
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
   const t0 = performance.now();
@@ -56,8 +58,12 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const brain = await readMask(ports, task.brainKey, n3);
   const readMs = performance.now() - t0;
   const frameIn = new Float32Array(n3);
-  const frameOut = new Float32Array(n3);
-  const covered = new Uint8Array(n3);
+  // Resliced frames wait in a small batch for the slab's sums (see SlabStats.addFrames).
+  const batchSize = Math.max(1, Math.min(8, Math.floor(STATS_BATCH_BYTES / (n3 * 4))));
+  const outs = Array.from({ length: batchSize }, () => new Float32Array(n3));
+  const covers = Array.from({ length: batchSize }, () => new Uint8Array(n3));
+  let inBatch = 0, batchFirst = 0;
+  let frameOut = outs[0]!, covered = covers[0]!;
   const stats = new SlabStats(n3, end - start, brain);
   const report = task.reportKey && brain ? new ReportPart(brain, end - start) : null;
   const degree = task.options.interpReslice;
@@ -121,8 +127,15 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
             `Cannot reslice frame ${t}: no parameters from estimation pass ${task.pass}`,
           );
         }
+        if (inBatch === 0) batchFirst = t - start;
+        frameOut = outs[inBatch]!;
+        covered = covers[inBatch]!;
         resampleFrame(p);
-        stats.add(frameOut, covered, t - start);
+        inBatch++;
+        if (inBatch === batchSize || t === end - 1) {
+          stats.addFrames(outs, covers, batchFirst, inBatch);
+          inBatch = 0;
+        }
         report?.add(frameIn, frameOut, t - start); // frameIn: frame t as read (zeroNonFinite'd)
         if (task.slabKey) {
           piece ??= new Uint8Array(Math.min(perOut, end - t) * n3 * obpv);

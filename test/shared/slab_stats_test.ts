@@ -1,5 +1,6 @@
 import { assertClose, assertEquals } from "../helpers/assert.ts";
 import { combineStats, SlabStats } from "../../shared/slab_stats.ts";
+import { mulberry32 } from "../../shared/estimate/prng.ts";
 
 // A 4-voxel, 4-frame run; voxels 0..2 are brain, voxel 3 is not.
 const frames = [
@@ -68,4 +69,39 @@ Deno.test("standardised DVARS is near 1 for white noise", () => {
   const st = combineStats([s.data], n3, nt, br);
   const avg = st.stdDvars.slice(1).reduce((a, b) => a + b, 0) / (nt - 1);
   assertClose(avg, 1, 0.05, "mean standardised DVARS of white noise");
+});
+
+Deno.test("addFrames gives add's sums bit for bit, batch after batch, NaN voxels and all", () => {
+  const n3 = 97, frames = 11;
+  const rnd = mulberry32(8);
+  const brain = new Uint8Array(n3).map(() => (rnd() < 0.6 ? 1 : 0));
+  const vols = Array.from(
+    { length: frames + 1 },
+    () => new Float32Array(n3).map(() => (rnd() < 0.03 ? NaN : (rnd() - 0.2) * 1000)),
+  );
+  const covs = Array.from(
+    { length: frames + 1 },
+    () => new Uint8Array(n3).map(() => (rnd() < 0.9 ? 1 : 0)),
+  );
+  for (const withPrevious of [false, true]) {
+    const one = new SlabStats(n3, frames, brain);
+    const batched = new SlabStats(n3, frames, brain);
+    if (withPrevious) {
+      one.setPrevious(vols[frames]!);
+      batched.setPrevious(vols[frames]!);
+    }
+    for (let k = 0; k < frames; k++) one.add(vols[k]!, covs[k]!, k);
+    // batches of 4, 1, 3, 3
+    let k = 0;
+    for (const size of [4, 1, 3, 3]) {
+      batched.addFrames(vols.slice(k, k + size), covs.slice(k, k + size), k, size);
+      k += size;
+    }
+    const a = one.data, b = batched.data;
+    for (let i = 0; i < a.length; i++) {
+      if (!Object.is(a[i], b[i])) {
+        throw new Error(`sum ${i} (previous frame: ${withPrevious}): ${b[i]} vs add's ${a[i]}`);
+      }
+    }
+  }
 });
