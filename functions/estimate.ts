@@ -9,7 +9,8 @@ import { createEstimateScratch, estimateFrame } from "../shared/estimate/estimat
 import { prepareReference, type ReferenceModel } from "../shared/estimate/reference_model.ts";
 import type { EstimateTask, FrameParams, PrepareTask, TaskResult } from "../shared/job.ts";
 import { decodeModel, encodeModel } from "../shared/estimate/model_codec.ts";
-import { infToNaN } from "../shared/finite.ts";
+import { foldFiniteRange, infToNaN, zeroNonFinite } from "../shared/finite.ts";
+import { resampleKernels } from "../shared/resample_kernels.ts";
 import { decodeFrameInto } from "../shared/run_frames.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import type { FrameEntry } from "../shared/ports/job_store.ts";
@@ -72,6 +73,10 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const tSetup = performance.now();
   const frame = new Float32Array(n3);
   const self = selfFrame(task);
+  // The output scaling's range (see EstimateTask.coefficientDegree): 0, then each frame's coefficients.
+  const degree = task.coefficientDegree;
+  const coef = degree !== undefined ? new Float32Array(n3) : null;
+  const coefficients = { min: 0, max: 0 };
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
   // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
   const reading = { ms: 0 };
@@ -79,10 +84,16 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   for await (const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)) {
     for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
       let params: FrameParams;
+      if (t !== self || coef) decodeFrameInto(chunk.bytes, run, t - chunk.first, frame);
+      if (coef) {
+        coef.set(frame);
+        zeroNonFinite(coef);
+        resampleKernels().bsplineCoefficients(coef, [nx, ny, nz], degree!, coef);
+        foldFiniteRange(coef, coefficients);
+      }
       if (t === self) {
         params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
       } else {
-        decodeFrameInto(chunk.bytes, run, t - chunk.first, frame);
         infToNaN(frame);
         const r = estimateFrame(model, frame, scratch, t);
         params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
@@ -102,6 +113,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
     setupMs: tSetup - t1,
     computeMs: t2 - tSetup - writeMs - reading.ms,
     writeMs,
+    ...(coef ? { coefficients } : {}),
     ...(ports.memory ? { peakBytes: Math.max(peak, ports.memory()) } : {}),
   };
 }

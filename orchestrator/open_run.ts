@@ -2,7 +2,7 @@
  * Open an input run (pass 1 of 2): stream it once from its object store,
  * hashing the raw bytes, gunzipping, parsing and validating the header from
  * the first bytes and checking that the voxel data is all there, while
- * keeping only the reference frame and the run's value range. Touches no job
+ * keeping only the reference frame. Touches no job
  * state and writes nothing: a bad file (empty, not NIfTI, cut short, broken
  * gzip, ...) throws an {@link InputError} naming the file before any job
  * record or object exists. Staging (pass 2, `stage.ts`) reads the input again
@@ -12,11 +12,10 @@
  */
 import type { HashFactory } from "../shared/ports/digest.ts";
 import { InputError } from "../shared/errors.ts";
-import { infToNaN, zeroNonFinite } from "../shared/finite.ts";
-import { resampleKernels } from "../shared/resample_kernels.ts";
+import { infToNaN } from "../shared/finite.ts";
 import type { JobOptions, RefChoice, RunLayout } from "../shared/job.ts";
 import { niftiAffine, voxelSizes } from "../shared/nifti/affine.ts";
-import { bytesPerVoxel, datatypeInfo } from "../shared/nifti/datatypes.ts";
+import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
 import { decodeVoxels } from "../shared/nifti/decode.ts";
 import {
   NIFTI1_HEADER_SIZE,
@@ -41,14 +40,6 @@ export interface OpenedRun {
   size: number;
   /** The reference frame (the chosen one; frame 0 for `first` and `mean`), ±Inf made NaN. */
   reference: Float32Array;
-  /**
-   * For B-spline reslicing of integer data to the same datatype, the finite
-   * minimum and maximum of what reslicing can produce: the frames' spline
-   * coefficients and 0 (see `outputEncoding`). `{min: 0, max: 0}` otherwise
-   * (the output keeps the input's scaling, or is float), and then only the
-   * reference frame is decoded.
-   */
-  range: { min: number; max: number };
 }
 
 /** Where the staged copy's voxels start: the header, then four zero bytes (no extensions). */
@@ -92,18 +83,6 @@ export function secondsTr(h: NiftiHeader): NiftiHeader {
 /** The reference frame index for a registration target. */
 export function referenceFrame(ref: RefChoice): number {
   return typeof ref === "number" ? ref : 0;
-}
-
-/** Finite minimum and maximum of `v`, folded into `r`. */
-function foldRange(v: Float32Array, r: { min: number; max: number }): void {
-  let min = r.min, max = r.max;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (x < min && x > -Infinity) min = x;
-    if (x > max && x < Infinity) max = x;
-  }
-  r.min = min;
-  r.max = max;
 }
 
 /**
@@ -150,13 +129,13 @@ class FrameAssembler {
 
 /**
  * Pass 1: stream the input once (see the module doc). `options.ref` is
- * checked against the number of frames as soon as the header is read;
- * `interpReslice` and `dtype` say which range the output scaling needs.
+ * checked against the number of frames as soon as the header is read.
+ * Only the reference frame is decoded.
  */
 export async function openRun(
   input: InputSource,
   compression: Compression,
-  options: Pick<JobOptions, "ref" | "interpReslice" | "dtype">,
+  options: Pick<JobOptions, "ref">,
   sha256?: HashFactory,
 ): Promise<OpenedRun> {
   const reader = await InputReader.open(input, compression, sha256);
@@ -175,32 +154,20 @@ export async function openRun(
   // frame-sized buffers appear with the first whole frame: a header that claims
   // more than the file holds never makes pass 1 allocate what it claims
   let reference: Float32Array | null = null;
-  let frame: Float32Array | null = null;
-  const range = { min: Infinity, max: -Infinity };
-  // B-spline reslicing of integer data: the output is a convex combination of
-  // each frame's spline coefficients (and 0 outside), so their range bounds it
-  const kernels = resampleKernels();
-  const coefficients = options.interpReslice > 1 && options.dtype === "same" &&
-    datatypeInfo(layout.datatype, input.name).integer;
-  const dims: [number, number, number] = [layout.dims[0], layout.dims[1], layout.dims[2]];
   const frames = new FrameAssembler(frameBytes(layout));
   let t = 0;
   const onFrame = (bytes: Uint8Array) => {
-    // Only the reference frame is needed, unless the output scaling needs every frame's range.
-    if (t === refT || coefficients) {
-      frame ??= new Float32Array(n3);
-      decodeVoxels(bytes, layout.datatype, layout.littleEndian, layout.slope, layout.inter, frame);
-      if (t === refT) {
-        reference = frame.slice();
-        infToNaN(reference);
-      }
-      if (coefficients) {
-        zeroNonFinite(frame);
-        kernels.bsplineCoefficients(frame, dims, options.interpReslice, frame); // same bits as JS
-        range.min = Math.min(range.min, 0);
-        range.max = Math.max(range.max, 0);
-        foldRange(frame, range);
-      }
+    if (t === refT) {
+      reference = new Float32Array(n3);
+      decodeVoxels(
+        bytes,
+        layout.datatype,
+        layout.littleEndian,
+        layout.slope,
+        layout.inter,
+        reference,
+      );
+      infToNaN(reference);
     }
     t++;
   };
@@ -217,6 +184,5 @@ export async function openRun(
     hash: reader.hash(),
     size: reader.size,
     reference,
-    range: range.min <= range.max ? range : { min: 0, max: 0 },
   };
 }

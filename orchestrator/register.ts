@@ -9,6 +9,7 @@ import type { HashFactory } from "../shared/ports/digest.ts";
 import { isInputError } from "../shared/errors.ts";
 import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import { frameBytes } from "../shared/run_frames.ts";
+import { datatypeInfo } from "../shared/nifti/datatypes.ts";
 import {
   estimatePhase,
   type EstimateTask,
@@ -212,12 +213,6 @@ export async function register(
       ports.sha256,
       () => prepareModel(1),
     );
-    const encoding = outputEncoding(
-      layout,
-      options,
-      options.compress === true,
-      run.range,
-    );
     lap("stage");
 
     // 2 plan
@@ -239,6 +234,14 @@ export async function register(
       total: nt,
       onProgress: req.onProgress,
     };
+    // B-spline reslicing of integer data to the same datatype: the output is a convex
+    // combination of each frame's spline coefficients (and 0 outside), so their range,
+    // reported by the pass-1 estimate functions, sets the output's scaling.
+    const coefficientDegree = options.interpReslice > 1 && options.dtype === "same" &&
+        datatypeInfo(layout.datatype, name).integer
+      ? options.interpReslice
+      : undefined;
+    let coefficientRange = { min: 0, max: 0 };
     const estimatePass = async (pass: number): Promise<Mat4[]> => {
       const phase = estimatePhase(pass);
       if (!prepared.has(pass)) prepareModel(pass);
@@ -252,8 +255,22 @@ export async function register(
         refKey: keys.ref(pass),
         weightKey: weight ? keys.weight : null,
         modelKey: keys.model(pass),
+        ...(pass === 1 && coefficientDegree !== undefined ? { coefficientDegree } : {}),
       }));
       const est = await fanOut({ ...fanCtx, phase }, estimateTasks);
+      if (pass === 1 && coefficientDegree !== undefined) {
+        for (const r of est) {
+          if (!r.coefficients) {
+            throw new Error(
+              `Cannot scale the output: frames ${r.start}-${r.end} have no coefficient range`,
+            );
+          }
+          coefficientRange = {
+            min: Math.min(coefficientRange.min, r.coefficients.min),
+            max: Math.max(coefficientRange.max, r.coefficients.max),
+          };
+        }
+      }
       tasks.push(...ranThisTime(est).map((r) => ({ ...r, phase })));
       lap(phase);
       const params = await ports.jobs.getParams(id, pass, 0, nt);
@@ -264,6 +281,7 @@ export async function register(
     };
     let pass = 1;
     let refCorrections = await estimatePass(1);
+    const encoding = outputEncoding(layout, options, options.compress === true, coefficientRange);
 
     // 4 (mean) a second pass against the mean of the pass-1 realigned frames
     if (options.ref === "mean") {

@@ -46,7 +46,8 @@ export function float32Bytes(v: Float32Array): Uint8Array {
  * The output encoding: the input's datatype and scaling (trilinear values stay
  * within the input's range), or float32. B-spline degrees above 1 can
  * overshoot, so an integer output then gets the scaling that fits `range`,
- * the range the resliced values can take (from `openRun`: the frames' spline
+ * the range the resliced values can take (reported by the pass-1 estimate
+ * functions, `TaskResult.coefficients`: the frames' spline
  * coefficients and 0).
  */
 export function outputEncoding(

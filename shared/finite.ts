@@ -24,3 +24,15 @@ export function zeroNonFinite(v: Float32Array): void {
     if (x - x !== 0) v[i] = 0;
   }
 }
+
+/** Widens `r` to the finite minimum and maximum of `v` (±Inf and NaN are skipped). */
+export function foldFiniteRange(v: Float32Array, r: { min: number; max: number }): void {
+  let min = r.min, max = r.max;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x < min && x > -Infinity) min = x;
+    if (x > max && x < Infinity) max = x;
+  }
+  r.min = min;
+  r.max = max;
+}

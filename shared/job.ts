@@ -7,7 +7,7 @@
  */
 
 /** Version of the pipeline; part of every job id, so a change reprocesses. */
-export const PIPELINE_VERSION = "0.4.0";
+export const PIPELINE_VERSION = "0.5.0";
 
 /** Registration target: the first frame, the mean (two passes) or a 0-based frame. */
 export type RefChoice = "first" | "mean" | number;
@@ -126,6 +126,13 @@ export interface EstimateTask extends TaskBase {
   weightKey?: string | null;
   /** Object key of the pass's reference model (`model_codec.ts`), built once by a prepare task. */
   modelKey?: string | null;
+  /**
+   * When set (pass 1 of B-spline reslicing of integer data to the same
+   * datatype), the function also reports the range of its frames' B-spline
+   * coefficients of this degree (`TaskResult.coefficients`), from which the
+   * orchestrator scales the output before reslicing.
+   */
+  coefficientDegree?: number;
 }
 
 /**
@@ -171,6 +178,13 @@ export interface TaskResult {
   crc32?: number;
   rawLength?: number;
   deflatedLength?: number;
+  /**
+   * Estimate tasks with `coefficientDegree`: the finite minimum and maximum
+   * of the range's frames' B-spline coefficients (non-finite voxels read as
+   * 0), and 0 (what reslicing can produce: a convex combination of them, and
+   * 0 outside).
+   */
+  coefficients?: { min: number; max: number };
   /** Timings in ms, for `--profile`: reading, per-invocation setup, per-frame work, writing. */
   readMs: number;
   setupMs?: number;

@@ -10,10 +10,12 @@
 import wasm from "@resvg/resvg-wasm/index_bg.wasm";
 import dejavu from "dejavu-fonts-ttf/ttf/DejaVuSans.ttf";
 import type { Rasterizer } from "../../shared/ports/rasterizer.ts";
-import { makeResvgRasterizer } from "../deno/resvg_render.ts";
+import { makeResvgRasterizer, zlibPngEncoder } from "../deno/resvg_render.ts";
+import { zlibCompression } from "../deno/zlib_compression.ts";
 
 /** The Workers rasterizer (the wasm is instantiated on first use, once per isolate). */
 export const workersRasterizer: Rasterizer = makeResvgRasterizer(
   () => Promise.resolve(wasm),
   () => Promise.resolve([new Uint8Array(dejavu)]),
+  zlibPngEncoder(zlibCompression), // the same PNG bytes as on Deno
 );

@@ -13,16 +13,14 @@
  * @module
  */
 import type { Rasterizer } from "../../shared/ports/rasterizer.ts";
-import { encodePngWith } from "../../shared/report/png.ts";
-import { makeResvgRasterizer } from "./resvg_render.ts";
+import { makeResvgRasterizer, zlibPngEncoder } from "./resvg_render.ts";
 import { zlibCompression } from "./zlib_compression.ts";
 
-export { BUNDLED_FONT_FAMILY, makeResvgRasterizer } from "./resvg_render.ts";
+export { BUNDLED_FONT_FAMILY, makeResvgRasterizer, zlibPngEncoder } from "./resvg_render.ts";
 
 /**
  * The Deno rasterizer; the wasm (2.5 MB) and the font load on first use. The
- * PNG is written from resvg's pixels with node:zlib and no row filters: about
- * half of resvg's own encoding time on a plot, a little smaller.
+ * PNG is written from resvg's pixels with node:zlib ({@link zlibPngEncoder}).
  */
 export const resvgRasterizer: Rasterizer = makeResvgRasterizer(
   async () =>
@@ -30,8 +28,5 @@ export const resvgRasterizer: Rasterizer = makeResvgRasterizer(
   async () => [
     (await import("dejavu-fonts-ttf/ttf/DejaVuSans.ttf", { with: { type: "bytes" } })).default,
   ],
-  (img) =>
-    encodePngWith(img, (bytes, level) => zlibCompression.deflateSync(bytes, level), {
-      filter: "none",
-    }),
+  zlibPngEncoder(zlibCompression),
 );
