@@ -27,6 +27,8 @@ const { values } = parseArgs({
   options: { frames: { type: "string" }, quick: { type: "boolean" } },
 });
 const frames = Number(values.frames ?? 200);
+/** Runs per end-to-end figure (the median is printed); `--quick`: one. */
+const REPEAT = values.quick ? 1 : 3;
 const dims: [number, number, number] = [64, 64, 36];
 const n3 = dims[0] * dims[1] * dims[2];
 
@@ -150,16 +152,47 @@ async function e2e(input: string, args: string[]): Promise<E2E> {
   ) as RunProfile;
   return { seconds, peakMb: peakKb / 1024, timings: summary.timings, profile };
 }
+const median = (v: number[]) => v.slice().sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
+/**
+ * {@link e2e} `times` times (this machine's timings vary by ±20 % from run to
+ * run): the median of the seconds, the peak and each phase, with the profile
+ * of the run whose seconds are the median.
+ */
+async function e2eMedian(input: string, args: string[], times = REPEAT): Promise<E2E> {
+  return (await e2eMedians([[input, args]], times))[0]!;
+}
+/** {@link e2eMedian} of several configurations, their runs interleaved (same drift for each). */
+async function e2eMedians(configs: [string, string[]][], times = REPEAT): Promise<E2E[]> {
+  const runs: E2E[][] = configs.map(() => []);
+  for (let i = 0; i < times; i++) {
+    for (const [c, [input, args]] of configs.entries()) runs[c]!.push(await e2e(input, args));
+  }
+  return runs.map((rs) => {
+    const mid = rs.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor((times - 1) / 2)]!;
+    const timings: Record<string, number> = {};
+    for (const k of Object.keys(mid.timings)) timings[k] = median(rs.map((r) => r.timings[k] ?? 0));
+    return {
+      seconds: mid.seconds,
+      peakMb: median(rs.map((r) => r.peakMb)),
+      timings,
+      profile: mid.profile,
+    };
+  });
+}
 const fmt = (r: E2E) =>
   `${r.seconds.toFixed(2)} s, peak ${r.peakMb.toFixed(0)} MB  (${
     Object.entries(r.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(", ")
   })`;
 
-const nii1 = await e2e(niiPath, ["--interp", "1", "--workers", "2"]);
+// 2 workers and 1 worker interleaved, for the speed-up below
+const [nii1, one] = await e2eMedians(
+  [[niiPath, ["--interp", "1", "--workers", "2"]], [niiPath, ["--interp", "1", "--workers", "1"]]],
+  REPEAT,
+);
 console.log(`end to end .nii, --interp 1, 2 workers     ${fmt(nii1)}`);
-const gz1 = await e2e(gzPath, ["--interp", "1", "--workers", "2"]);
+const gz1 = await e2eMedian(gzPath, ["--interp", "1", "--workers", "2"]);
 console.log(`end to end .nii.gz, --interp 1, 2 workers  ${fmt(gz1)}`);
-const def = await e2e(niiPath, ["--workers", "2"]);
+const def = await e2eMedian(niiPath, ["--workers", "2"]);
 console.log(`end to end .nii, defaults, 2 workers       ${fmt(def)}`);
 {
   // The scale-out model from the profile of the default run (see orchestrator/profile.ts).
@@ -180,7 +213,6 @@ console.log(`end to end .nii, defaults, 2 workers       ${fmt(def)}`);
   }
 }
 if (!values.quick) {
-  const one = await e2e(niiPath, ["--interp", "1", "--workers", "1"]);
   const phases = (r: E2E) => (r.timings.estimate ?? 0) + (r.timings.reslice ?? 0);
   console.log(`end to end .nii, --interp 1, 1 worker      ${fmt(one)}`);
   console.log(
