@@ -11,7 +11,7 @@ import type { EstimateTask, FrameParams, PrepareTask, TaskResult } from "../shar
 import { decodeModel, encodeModel } from "../shared/estimate/model_codec.ts";
 import { foldFiniteRange, infToNaN, zeroNonFinite } from "../shared/finite.ts";
 import { resampleKernels } from "../shared/resample_kernels.ts";
-import { decodeFrameInto } from "../shared/run_frames.ts";
+import { decodeFrameInto, decodesFinite } from "../shared/run_frames.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import type { FrameEntry } from "../shared/ports/job_store.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
@@ -77,6 +77,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const degree = task.coefficientDegree;
   const coef = degree !== undefined ? new Float32Array(n3) : null;
   const coefficients = { min: 0, max: 0 };
+  const finite = decodesFinite(run); // integer voxels: no ±Inf or NaN to handle
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
   // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
   const reading = { ms: 0 };
@@ -87,14 +88,14 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
       if (t !== self || coef) decodeFrameInto(chunk.bytes, run, t - chunk.first, frame);
       if (coef) {
         coef.set(frame);
-        zeroNonFinite(coef);
+        if (!finite) zeroNonFinite(coef);
         resampleKernels().bsplineCoefficients(coef, [nx, ny, nz], degree!, coef);
         foldFiniteRange(coef, coefficients);
       }
       if (t === self) {
         params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
       } else {
-        infToNaN(frame);
+        if (!finite) infToNaN(frame);
         const r = estimateFrame(model, frame, scratch, t);
         params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
       }

@@ -13,7 +13,7 @@
 import { crc32 } from "../shared/crc32.ts";
 import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
 import { zeroNonFinite } from "../shared/finite.ts";
-import { decodeFrameInto } from "../shared/run_frames.ts";
+import { decodeFrameInto, decodesFinite } from "../shared/run_frames.ts";
 import { SlabStats } from "../shared/slab_stats.ts";
 import { ReportPart } from "../shared/report/report_part.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
@@ -75,8 +75,9 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const phase = task.slabKey ? "reslice" : "mean";
   const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
   // Resample frame t (decoded into frameIn) into frameOut (masked); mark the voxels it covers.
+  const finite = decodesFinite(run); // integer voxels: nothing to zero
   const resampleFrame = (p: FrameParams) => {
-    zeroNonFinite(frameIn);
+    if (!finite) zeroNonFinite(frameIn);
     const m = mul4(task.toFirst, fromRows12(p.m));
     const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
     if (degree <= 1) {

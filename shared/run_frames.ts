@@ -6,6 +6,7 @@
  */
 import type { RunLayout } from "./job.ts";
 import { decodeVoxels } from "./nifti/decode.ts";
+import { datatypeInfo } from "./nifti/datatypes.ts";
 
 /** Voxels in one frame. */
 export function frameVoxels(run: RunLayout): number {
@@ -39,4 +40,18 @@ export function decodeFrameInto(
     out,
   );
   return out;
+}
+
+/** The largest finite Float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Whether every decoded voxel is finite whatever the bytes: integer voxels
+ * with a finite slope and intercept that cannot overflow Float32. Then the
+ * functions skip their ±Inf/NaN passes over each frame.
+ */
+export function decodesFinite(run: RunLayout): boolean {
+  const integer = datatypeInfo(run.datatype, "the staged run").integer;
+  return integer && Number.isFinite(run.slope) && Number.isFinite(run.inter) &&
+    Math.abs(run.slope) * 2 ** 32 + Math.abs(run.inter) < FLOAT32_MAX;
 }
