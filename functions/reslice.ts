@@ -19,7 +19,6 @@ import { ReportPart } from "../shared/report/report_part.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { resampleKernels } from "../shared/resample_kernels.ts";
-import { frameCoverage } from "../shared/reslice_kernel.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { frameChunks } from "./read_frames.ts";
@@ -87,7 +86,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
       kernels.resliceBspline(coef!, [nx, ny, nz], degree, v2v, frameOut);
     }
     covered.fill(1);
-    frameCoverage([nx, ny, nz], v2v, covered);
+    kernels.coverage([nx, ny, nz], [v2v], covered);
     if (mask) {
       for (let i = 0; i < n3; i++) {
         if (mask[i] === 0) {

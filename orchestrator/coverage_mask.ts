@@ -6,7 +6,7 @@
  * @module
  */
 import type { RunLayout } from "../shared/job.ts";
-import { frameCoverage } from "../shared/reslice_kernel.ts";
+import { resampleKernels } from "../shared/resample_kernels.ts";
 import { invert4, type Mat4, mul4 } from "../shared/rigid.ts";
 
 /** Uint8 mask (1 = covered by every frame) from the corrections M(t) relative to the first frame. */
@@ -15,6 +15,7 @@ export function coverageMask(layout: RunLayout, corrections: Mat4[]): Uint8Array
   const mask = new Uint8Array(nx * ny * nz).fill(1);
   const a = layout.affine;
   const aInv = invert4(a);
-  for (const m of corrections) frameCoverage([nx, ny, nz], mul4(mul4(aInv, invert4(m)), a), mask);
+  const v2vs = corrections.map((m) => mul4(mul4(aInv, invert4(m)), a));
+  resampleKernels().coverage([nx, ny, nz], v2vs, mask); // WebAssembly where it runs: same voxels
   return mask;
 }

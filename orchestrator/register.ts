@@ -242,6 +242,17 @@ export async function register(
       ? options.interpReslice
       : undefined;
     let coefficientRange = { min: 0, max: 0 };
+    // brain mask for DVARS: an automask of the registration target (within the coverage mask)
+    let brain: Uint8Array | null = null;
+    const targetAutomask = async (pass: number): Promise<Uint8Array> => {
+      const target = await ports.objects.get(keys.ref(pass));
+      if (!target) throw new Error("Cannot reslice: the reference volume is missing");
+      return automask(new Float32Array(target.slice().buffer), [
+        layout.dims[0],
+        layout.dims[1],
+        layout.dims[2],
+      ]);
+    };
     const estimatePass = async (pass: number): Promise<Mat4[]> => {
       const phase = estimatePhase(pass);
       if (!prepared.has(pass)) prepareModel(pass);
@@ -257,7 +268,11 @@ export async function register(
         modelKey: keys.model(pass),
         ...(pass === 1 && coefficientDegree !== undefined ? { coefficientDegree } : {}),
       }));
-      const est = await fanOut({ ...fanCtx, phase }, estimateTasks);
+      const running = fanOut({ ...fanCtx, phase }, estimateTasks);
+      running.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+      // While the functions estimate against the last pass's target: its automask (for reslicing).
+      if (pass === 2 || options.ref !== "mean") brain = await targetAutomask(pass);
+      const est = await running;
       if (pass === 1 && coefficientDegree !== undefined) {
         for (const r of est) {
           if (!r.coefficients) {
@@ -321,14 +336,7 @@ export async function register(
 
     // 5 reslice
     await save({ phase: "reslice" });
-    // brain mask for DVARS: an automask of the registration target, within the coverage mask
-    const target = await ports.objects.get(keys.ref(pass));
-    if (!target) throw new Error("Cannot reslice: the reference volume is missing");
-    const brain = automask(new Float32Array(target.slice().buffer), [
-      layout.dims[0],
-      layout.dims[1],
-      layout.dims[2],
-    ]);
+    brain ??= await targetAutomask(pass);
     let maskKey: string | null = null;
     if (options.mask) {
       const cover = coverageMask(layout, corrections);

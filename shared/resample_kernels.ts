@@ -10,7 +10,7 @@
  */
 
 import type { Mat4 } from "./rigid.ts";
-import { resliceTrilinear } from "./reslice_kernel.ts";
+import { frameCoverage, resliceTrilinear } from "./reslice_kernel.ts";
 import { bsplineCoefficients } from "./interp/bspline_prefilter.ts";
 import { resliceBspline } from "./interp/bspline_reslice.ts";
 import { loadWasmKernels } from "./wasm/wasm_kernels.ts";
@@ -34,6 +34,11 @@ export interface ResampleKernels {
     v2v: Mat4,
     out: Float32Array,
   ): void;
+  /**
+   * `frameCoverage` (shared/reslice_kernel.ts) of each voxel → voxel matrix
+   * in turn on the same `mask`: the voxels every one of the frames covers.
+   */
+  coverage(dims: readonly [number, number, number], v2vs: readonly Mat4[], mask: Uint8Array): void;
   /** As `bsplineCoefficients` (shared/interp/bspline_prefilter.ts). */
   bsplineCoefficients(
     src: ArrayLike<number>,
@@ -48,6 +53,9 @@ export const JS_KERNELS: ResampleKernels = {
   name: "js",
   resliceTrilinear,
   resliceBspline,
+  coverage(dims, v2vs, mask) {
+    for (const v of v2vs) frameCoverage(dims, v, mask);
+  },
   bsplineCoefficients,
 };
 

@@ -1000,3 +1000,35 @@ export function accQuadratic(
   flushSums(atf);
   return used;
 }
+
+// ---------------------------------------------------------------------------
+// coverage ← frameCoverage (shared/reslice_kernel.ts), for `count` frames:
+// zero the u8 `mask` voxels whose source position, under any of the
+// voxel → voxel matrices at `mats` (12 f64 each), is outside the source
+// (same dims). The row intervals are rowInterval's, as in JS.
+
+export function coverage(mats: usize, count: i32, nx: i32, ny: i32, nz: i32, mask: usize): void {
+  for (let f = 0; f < count; f++) {
+    const m = mats + (<usize>f) * 96;
+    const m0 = gw(m, 0), m1 = gw(m, 1), m2 = gw(m, 2), m3 = gw(m, 3);
+    const m4 = gw(m, 4), m5 = gw(m, 5), m6 = gw(m, 6), m7 = gw(m, 7);
+    const m8 = gw(m, 8), m9 = gw(m, 9), m10 = gw(m, 10), m11 = gw(m, 11);
+    let w = 0;
+    for (let k = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        const fj = <f64>j, fk = <f64>k;
+        const bx = m1 * fj + m2 * fk + m3;
+        const by = m5 * fj + m6 * fk + m7;
+        const bz = m9 * fj + m10 * fk + m11;
+        rowInterval(bx, by, bz, m0, m4, m8, nx, nx, ny, nz, EDGE_TOL, EDGE_TOL);
+        const row = mask + <usize>w;
+        if (rLo > rHi) memory.fill(row, 0, <usize>nx);
+        else {
+          if (rLo > 0) memory.fill(row, 0, <usize>rLo);
+          if (rHi < nx - 1) memory.fill(row + <usize>(rHi + 1), 0, <usize>(nx - 1 - rHi));
+        }
+        w += nx;
+      }
+    }
+  }
+}

@@ -100,6 +100,7 @@ interface Exports {
     atf: number,
     drop: number,
   ): number;
+  coverage(mats: number, count: number, nx: number, ny: number, nz: number, mask: number): void;
   prefilter(
     c: number,
     nx: number,
@@ -255,6 +256,24 @@ function create(): WasmKernels {
       new Float64Array(mem.buffer, SCRATCH + 512, 64).set(bsplinePieces(degree));
       ex.bspline(d, b, nx, ny, nz, degree, MAT, SCRATCH);
       out.set(f32(b, n3));
+    },
+    coverage(dims, v2vs, mask) {
+      const [nx, ny, nz] = dims;
+      const n3 = nx * ny * nz;
+      if (mask.length < n3) {
+        throw new RangeError(`Cannot compute coverage: mask holds fewer than ${n3} voxels`);
+      }
+      const mats = DATA, at = mats + align(v2vs.length * 96);
+      const need = Math.ceil((at + n3) / PAGE) - mem.buffer.byteLength / PAGE;
+      if (need > 0) mem.grow(need);
+      const m = new Float64Array(mem.buffer, mats, v2vs.length * 12);
+      v2vs.forEach((v, f) => {
+        for (let i = 0; i < 12; i++) m[f * 12 + i] = v[i]!;
+      });
+      const view = new Uint8Array(mem.buffer, at, n3);
+      view.set(mask.subarray(0, n3));
+      ex.coverage(mats, v2vs.length, nx, ny, nz, at);
+      mask.set(view);
     },
     bsplineCoefficients(src, dims, degree, out) {
       const [nx, ny, nz] = dims;

@@ -328,3 +328,26 @@ Deno.test("the Worker's kernels.wasm is the embedded module, and a provided modu
   ], out);
   if (out[0] !== 2 || out[1] !== 3 || out[2] !== 0) throw new Error(`got ${Array.from(out)}`);
 });
+
+Deno.test("wasm coverage equals JS frameCoverage voxel for voxel, over many frames", () => {
+  const wasm = loadWasmKernels()!;
+  const r = rng(41);
+  const cases: Dims[] = [[64, 64, 36], [17, 9, 6], [9, 1, 4], [5, 7, 1], [1, 1, 1]];
+  for (const dims of cases) {
+    const n3 = dims[0] * dims[1] * dims[2];
+    for (const scale of [0.2, 3, 20]) {
+      // frames moved by up to `scale` mm and degrees, plus an identity and a shift of exactly 1 voxel
+      const v2vs: Mat4[] = [[1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]];
+      v2vs.push([1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+      for (let f = 0; f < 12; f++) {
+        const p = [0, 1, 2, 3, 4, 5].map((k) => (r() - 0.5) * scale * (k < 3 ? 1 : Math.PI / 180));
+        v2vs.push(motion(dims, p));
+      }
+      const js = new Uint8Array(n3).fill(1), viaWasm = new Uint8Array(n3).fill(1);
+      JS_KERNELS.coverage(dims, v2vs, js);
+      wasm.coverage(dims, v2vs, viaWasm);
+      assertEquals(viaWasm, js, `coverage ${dims} at ${scale}`);
+      if (scale === 20 && n3 > 100) assert(js.includes(0) && js.includes(1), "a partial mask");
+    }
+  }
+});
