@@ -130,13 +130,15 @@ class FrameAssembler {
 /**
  * Pass 1: stream the input once (see the module doc). `options.ref` is
  * checked against the number of frames as soon as the header is read.
- * Only the reference frame is decoded.
+ * Only the reference frame is decoded; `onReference` gets it (and the layout)
+ * as soon as it is, while the rest of the input is still being read.
  */
 export async function openRun(
   input: InputSource,
   compression: Compression,
   options: Pick<JobOptions, "ref">,
   sha256?: HashFactory,
+  onReference?: (reference: Float32Array, layout: RunLayout) => void,
 ): Promise<OpenedRun> {
   const reader = await InputReader.open(input, compression, sha256);
   const h = reader.header;
@@ -168,6 +170,7 @@ export async function openRun(
         reference,
       );
       infToNaN(reference);
+      onReference?.(reference, layout);
     }
     t++;
   };

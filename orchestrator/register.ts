@@ -31,6 +31,7 @@ import { automask } from "../shared/report/automask.ts";
 import { coverageMask } from "./coverage_mask.ts";
 import { fanOut, TaskFailure } from "./fan_out.ts";
 import { gather } from "./gather.ts";
+import { dropEarlyModel, type EarlyModel, startEarlyModel } from "./early_model.ts";
 import { jobId } from "./job_id.ts";
 import { type InputSource, openRun } from "./open_run.ts";
 import { isGzipName, outputNames, stemOf } from "./output_names.ts";
@@ -114,7 +115,21 @@ export async function register(
   // Load the plot renderer while the job runs (its first use is in gather).
   ports.rasterizer.warm?.().catch(() => {});
   // pass 1 streams and validates the whole input before any job state exists
-  const run = await openRun(req.input, ports.compression, req.options, ports.sha256);
+  // The pass-1 model starts as soon as the reference frame is read (see early_model.ts).
+  let early = null as EarlyModel | null;
+  const run = await openRun(
+    req.input,
+    ports.compression,
+    req.options,
+    ports.sha256,
+    req.weight ? undefined : (reference, layout) => {
+      early = startEarlyModel(reference, layout, req.options, ports);
+    },
+  ).catch(async (e) => {
+    // a bad input leaves nothing behind, the model started for it included
+    if (early) await dropEarlyModel(early, ports);
+    throw e;
+  });
   const { layout, header } = run;
   const nt = layout.dims[3];
   const options: JobOptions = {
@@ -141,6 +156,7 @@ export async function register(
   if (record?.state === "done" && record.version === PIPELINE_VERSION) {
     const present = await Promise.all(Object.values(outKeys).map((k) => req.outputs.head(k)));
     if (present.every((p) => p !== null)) {
+      if (early) await dropEarlyModel(early, ports);
       return {
         job: id,
         reused: true,
@@ -192,7 +208,15 @@ export async function register(
       modelKey: keys.model(pass),
     });
     const prepared = new Map<number, Promise<void>>();
+    const modelKey = (pass: number) => (pass === 1 && early ? early.modelKey : keys.model(pass));
     const prepareModel = (pass: number) => {
+      if (pass === 1 && early) {
+        prepared.set(
+          1,
+          early.ready.then((r) => void (r && tasks.push({ ...r, phase: "prepare" }))),
+        );
+        return;
+      }
       // A failed prepare is not fatal: each estimate function then builds the model itself.
       const task = prepareTask(pass);
       const p = ports.objects.head(task.modelKey).then((have) =>
@@ -265,7 +289,7 @@ export async function register(
         pass,
         refKey: keys.ref(pass),
         weightKey: weight ? keys.weight : null,
-        modelKey: keys.model(pass),
+        modelKey: modelKey(pass),
         ...(pass === 1 && coefficientDegree !== undefined ? { coefficientDegree } : {}),
       }));
       const running = fanOut({ ...fanCtx, phase }, estimateTasks);
@@ -388,6 +412,7 @@ export async function register(
     );
     lap("gather");
     await save({ state: "done", phase: "gather", outputs: written, timings });
+    if (early) await dropEarlyModel(early, ports);
     return { job: id, reused: false, frames: nt, outputs: written, timings, tasks };
   } catch (e) {
     const input = isInputError(e) || (e instanceof TaskFailure && e.input);

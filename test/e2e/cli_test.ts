@@ -6,6 +6,8 @@ import { assert, assertClose, assertEquals } from "../helpers/assert.ts";
 import { filesIn, runCli, SAMPLE, tempDir } from "../helpers/cli.ts";
 import { readNifti } from "../../shared/nifti/read.ts";
 import { parseMotionTsv, parseRpText, parseXfmTsv } from "../../shared/motion/motion_files.ts";
+import { listAll } from "../../shared/ports/object_store.ts";
+import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 
 const OUT = {
   mean: "real_fmri_17x21x3x20_desc-mean_bold.nii.gz",
@@ -101,10 +103,15 @@ Deno.test("--workers 1 and --workers 3 give the same parameters and image", asyn
 Deno.test("registering again reuses the finished job; --force recomputes", async () => {
   const dir = await tempDir();
   const name = await copySample(dir);
-  const first = await runCli([name, "--json"], dir);
+  const first = await runCli([name, "--json", "--profile"], dir);
   assertEquals(first.code, 0, first.stderr);
   const s1 = JSON.parse(first.stdout);
   assertEquals(s1.reused, false);
+  // the pass-1 model was built once, by a prepare function, while the input was read
+  const profile = JSON.parse(
+    await Deno.readTextFile(s1.outputs.motion.replace(/_motion\.tsv$/, "_profile.json")),
+  ) as { invocations: { phase: string }[] };
+  assertEquals(profile.invocations.filter((i) => i.phase === "prepare").length, 1);
   const again = JSON.parse((await runCli([name, "--json"], dir)).stdout);
   assertEquals(again.reused, true);
   assertEquals(again.job, s1.job);
@@ -113,6 +120,22 @@ Deno.test("registering again reuses the finished job; --force recomputes", async
   const forced = JSON.parse((await runCli([name, "--json", "--force"], dir)).stdout);
   assertEquals(forced.reused, false);
   assertEquals(forced.job, s1.job);
+  // The reference models built while each input was read (early_model.ts) are gone, objects and
+  // task records alike, after jobs that finished and after the reused one.
+  const objects = new LocalFolderStore(`${dir}/.realign/objects`);
+  assertEquals(await listAll(objects, "models/"), [], "no model objects left");
+  assertEquals(await listAll(objects, `jobs/${s1.job}/model-`), [], "no model built after staging");
+  const kv = await Deno.openKv(`${dir}/.realign/jobs.sqlite`);
+  try {
+    const tasks = await Array.fromAsync(kv.list({ prefix: ["task"] }));
+    const ids = new Set(tasks.map((t) => String(t.key[1])));
+    assert(
+      ids.size >= 2 && [...ids].every((id) => !id.startsWith("model-")),
+      `task ids ${[...ids]}`,
+    );
+  } finally {
+    kv.close();
+  }
   assertEquals(Object.keys(s1.outputs).sort(), [
     "mean",
     "motion",

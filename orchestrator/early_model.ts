@@ -1,0 +1,120 @@
+/**
+ * The pass-1 reference model, started while the input is still being read.
+ *
+ * The model (smoothed reference, sample points, gradients, quality thinning)
+ * depends only on the reference frame, its grid and the estimation settings.
+ * Open decodes the reference frame first and then spends most of its time
+ * hashing the rest of the input, with the functions idle; so a prepare
+ * function builds the model then, under a content key:
+ * `models/<digest>/model.f64`, the digest being the SHA-256 of the pipeline
+ * version, the grid, the settings and the reference's voxels. Estimation
+ * then does not wait for it after staging.
+ *
+ * The job's id (the hash of the whole input) is not known yet, so the task
+ * reports under an id of its own, `model-<digest>-<nonce>`; the job removes
+ * that record and the model's objects when it is done ({@link dropEarlyModel}).
+ * A model shared by two jobs and removed by one is rebuilt by the other's
+ * estimate functions (they build it themselves when it is missing).
+ *
+ * @module
+ */
+import { PIPELINE_VERSION } from "../shared/job.ts";
+import type { JobOptions, PrepareTask, RunLayout, TaskResult } from "../shared/job.ts";
+import type { HashFactory } from "../shared/ports/digest.ts";
+import type { Invoker } from "../shared/ports/invoker.ts";
+import type { JobStore } from "../shared/ports/job_store.ts";
+import { deletePrefix, type ObjectStore } from "../shared/ports/object_store.ts";
+import { Sha256 } from "../shared/sha256.ts";
+import { float32Bytes } from "./stage.ts";
+
+/** A model being built ahead of the job. */
+export interface EarlyModel {
+  /** Prefix of its objects (`models/<digest>/`). */
+  prefix: string;
+  refKey: string;
+  modelKey: string;
+  /** The id its prepare task reports under. */
+  reportId: string;
+  /** The prepare function's result; null when the model was there already, or on failure. */
+  ready: Promise<TaskResult | null>;
+  /** Set by {@link dropEarlyModel}: store and invoke nothing more. */
+  dropped: boolean;
+}
+
+/** The content digest of a pass-1 model: version, grid, settings, reference voxels. */
+export function modelDigest(
+  reference: Float32Array,
+  layout: RunLayout,
+  options: Pick<JobOptions, "fwhm" | "sep" | "quality" | "interpEstimate">,
+  sha256?: HashFactory,
+): string {
+  const h = sha256 ? sha256() : new Sha256();
+  h.update(new TextEncoder().encode(JSON.stringify({
+    version: PIPELINE_VERSION,
+    dims: layout.dims.slice(0, 3),
+    affine: layout.affine,
+    fwhm: options.fwhm,
+    sep: options.sep,
+    quality: options.quality,
+    degree: options.interpEstimate,
+  })));
+  h.update(float32Bytes(reference));
+  return h.hex();
+}
+
+/** Store the reference and start its prepare task (unless the model is stored already). */
+export function startEarlyModel(
+  reference: Float32Array,
+  layout: RunLayout,
+  options: JobOptions,
+  ports: { objects: ObjectStore; invoker: Invoker; sha256?: HashFactory | undefined },
+): EarlyModel {
+  const digest = modelDigest(reference, layout, options, ports.sha256);
+  const prefix = `models/${digest}/`;
+  const reportId = `model-${digest.slice(0, 24)}-${crypto.randomUUID().slice(0, 8)}`;
+  const task: PrepareTask = {
+    job: reportId,
+    run: layout,
+    stagedKey: "",
+    options,
+    fn: "prepare",
+    start: 0,
+    end: 0,
+    pass: 1,
+    refKey: `${prefix}ref.f32`,
+    weightKey: null,
+    modelKey: `${prefix}model.f64`,
+  };
+  const bytes = float32Bytes(reference.slice()); // the caller may reuse its buffer
+  const m: EarlyModel = {
+    prefix,
+    refKey: task.refKey,
+    modelKey: task.modelKey,
+    reportId,
+    ready: Promise.resolve(null),
+    dropped: false,
+  };
+  m.ready = (async () => {
+    if (await ports.objects.head(task.modelKey)) return null;
+    if (m.dropped) return null;
+    await ports.objects.put(task.refKey, bytes);
+    if (m.dropped) return null;
+    return await ports.invoker.invoke(task);
+  })().catch(() => null); // not fatal: the estimate functions then build the model themselves
+  return m;
+}
+
+/**
+ * Remove the model's objects and its task's record: after the job is done,
+ * or when the input turns out bad (open fails after the reference frame was
+ * read), so that nothing is left behind. Waits for what was started.
+ */
+export async function dropEarlyModel(
+  m: EarlyModel,
+  ports: { objects: ObjectStore; jobs: JobStore },
+): Promise<void> {
+  m.dropped = true;
+  await m.ready;
+  await deletePrefix(ports.objects, m.prefix);
+  await ports.jobs.deleteJob(m.reportId);
+}
