@@ -19,7 +19,8 @@ import type {
   TaskResult,
 } from "../shared/job.ts";
 import { framewiseDisplacement, rmsDeviation } from "../shared/motion/framewise_displacement.ts";
-import { combineStats, type RunStats } from "../shared/slab_stats.ts";
+import { type RunStats, StatsSum } from "../shared/slab_stats.ts";
+import { float64View } from "../shared/float64_view.ts";
 import { motionTsv, rpText, xfmTsv } from "../shared/motion/motion_files.ts";
 import { forwardTransforms, motionParameters } from "../shared/motion/parameters.ts";
 import type { NiftiHeader } from "../shared/nifti/header.ts";
@@ -131,20 +132,19 @@ export const FD_LIMIT = 0.5;
 /** …or standardised DVARS exceeds this (Nichols 2013). */
 export const STD_DVARS_LIMIT = 1.5;
 
-/** Add the slabs' partial sums into the run's mean, SD and DVARS. */
+/** Add the slabs' partial sums into the run's mean, SD and DVARS, one slab's at a time. */
 async function runStats(inp: GatherInput, ports: GatherPorts): Promise<RunStats> {
   const [nx, ny, nz, nt] = inp.layout.dims;
-  const n3 = nx * ny * nz;
   const keys = jobKeys(inp.id);
-  const parts: Float64Array[] = [];
+  const sum = new StatsSum(nx * ny * nz, nt);
   for (const r of inp.ranges) {
     const bytes = await ports.objects.get(keys.sums("mean", r.start, r.end));
     if (!bytes) throw new Error(`Cannot gather: partial sums of ${r.start}-${r.end} are missing`);
-    parts.push(new Float64Array(bytes.slice().buffer));
+    sum.add(float64View(bytes));
   }
   const brain = await ports.objects.get(keys.brain);
   if (!brain) throw new Error("Cannot gather: the brain mask is missing");
-  return combineStats(parts, n3, nt, brain);
+  return sum.finish(brain);
 }
 
 /** Write every output; returns the output keys by kind. */

@@ -384,6 +384,7 @@ export async function register(
       encoding,
     }));
     const res = await fanOut({ ...fanCtx, phase: "reslice" }, resliceTasks);
+    ports.invoker.idle?.(); // no more tasks for this job
     tasks.push(...ranThisTime(res).map((r) => ({ ...r, phase: "reslice" })));
     lap("reslice");
 

@@ -20,7 +20,8 @@ import type { Rasterizer } from "../shared/ports/rasterizer.ts";
 import { carpetImage } from "../shared/report/carpet.ts";
 import { robustWindow, sliceMosaic } from "../shared/report/mosaic.ts";
 import { encodePngWith, type PngImage } from "../shared/report/png.ts";
-import { carpetRows, combineReportParts } from "../shared/report/report_part.ts";
+import { carpetRows, ReportSum } from "../shared/report/report_part.ts";
+import { float64View } from "../shared/float64_view.ts";
 import { reportHtml } from "../shared/report/report_html.ts";
 import { motionSummary } from "../shared/report/run_summary.ts";
 import type { RunStats } from "../shared/slab_stats.ts";
@@ -109,13 +110,13 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
   const brain = await ports.objects.get(keys.brain);
   if (!brain) throw new Error("Cannot write the report: the brain mask is missing");
   const rows = carpetRows(brain).length;
-  const parts: Float64Array[] = [];
+  const sum = new ReportSum(n3, nt, rows); // one slab's part held at a time
   for (const r of inp.ranges) {
     const bytes = await ports.objects.get(keys.sums("report", r.start, r.end));
     if (!bytes) throw new Error(`Cannot write the report: part ${r.start}-${r.end} is missing`);
-    parts.push(new Float64Array(bytes.slice().buffer));
+    sum.add(float64View(bytes), r.end - r.start);
   }
-  const before = combineReportParts(parts, inp.ranges.map((r) => r.end - r.start), n3, nt, rows);
+  const before = sum.finish();
   const dims: [number, number, number] = [nx, ny, nz];
   const c = rows > 0
     ? carpetImage(before.carpet, rows, nt)

@@ -131,42 +131,65 @@ export interface RunStats {
   stdDvars: number[];
 }
 
-/** Add slab partial sums (in frame order) into the run's statistics. */
+/** The run's statistics, added up one slab's partial sums at a time (in frame order). */
+export class StatsSum {
+  readonly #n3: number;
+  readonly #frames: number;
+  readonly #acc: Float64Array;
+  readonly #ssd: number[] = [];
+
+  constructor(n3: number, frames: number) {
+    this.#n3 = n3;
+    this.#frames = frames;
+    this.#acc = new Float64Array(4 * n3);
+  }
+
+  /** Add one slab's partial sums (`SlabStats.data`); the next slab's come after. */
+  add(part: Float64Array): void {
+    const acc = this.#acc, m = 4 * this.#n3;
+    for (let i = 0; i < m; i++) acc[i]! += part[i]!;
+    for (let k = m; k < part.length; k++) this.#ssd.push(part[k]!);
+  }
+
+  /** The statistics, DVARS over the `brain` voxels. */
+  finish(brain: Uint8Array): RunStats {
+    const n3 = this.#n3, frames = this.#frames, acc = this.#acc, ssd = this.#ssd;
+    if (ssd.length !== frames) {
+      throw new RangeError(
+        `Cannot combine statistics: ${ssd.length} frames in the parts, expected ${frames}`,
+      );
+    }
+    const mean = new Float32Array(n3);
+    const sd = new Float32Array(n3);
+    let nBrain = 0, expected = 0;
+    for (let i = 0; i < n3; i++) {
+      const c = acc[n3 + i]!;
+      if (c > 0) mean[i] = acc[i]! / c;
+      const mu = acc[i]! / frames;
+      const variance = Math.max(0, acc[2 * n3 + i]! / frames - mu * mu);
+      sd[i] = Math.sqrt(variance * frames / Math.max(1, frames - 1));
+      if (brain[i] === 1) {
+        nBrain++;
+        const cov1 = frames > 1 ? acc[3 * n3 + i]! / (frames - 1) - mu * mu : 0;
+        const rho = variance > 0 ? Math.max(-1, Math.min(1, cov1 / variance)) : 0;
+        expected += Math.sqrt(2 * (1 - rho)) * sd[i]!;
+      }
+    }
+    expected = nBrain > 0 ? expected / nBrain : 0;
+    const dvars = ssd.map((s, t) => (t === 0 || nBrain === 0 ? 0 : Math.sqrt(s / nBrain)));
+    const stdDvars = dvars.map((d) => (expected > 0 ? d / expected : 0));
+    return { mean, sd, dvars, stdDvars };
+  }
+}
+
+/** Add slab partial sums (in frame order) into the run's statistics ({@link StatsSum}). */
 export function combineStats(
   parts: Float64Array[],
   n3: number,
   frames: number,
   brain: Uint8Array,
 ): RunStats {
-  const acc = new Float64Array(4 * n3);
-  const ssd: number[] = [];
-  for (const p of parts) {
-    for (let i = 0; i < 4 * n3; i++) acc[i]! += p[i]!;
-    for (let k = 4 * n3; k < p.length; k++) ssd.push(p[k]!);
-  }
-  if (ssd.length !== frames) {
-    throw new RangeError(
-      `Cannot combine statistics: ${ssd.length} frames in the parts, expected ${frames}`,
-    );
-  }
-  const mean = new Float32Array(n3);
-  const sd = new Float32Array(n3);
-  let nBrain = 0, expected = 0;
-  for (let i = 0; i < n3; i++) {
-    const c = acc[n3 + i]!;
-    if (c > 0) mean[i] = acc[i]! / c;
-    const mu = acc[i]! / frames;
-    const variance = Math.max(0, acc[2 * n3 + i]! / frames - mu * mu);
-    sd[i] = Math.sqrt(variance * frames / Math.max(1, frames - 1));
-    if (brain[i] === 1) {
-      nBrain++;
-      const cov1 = frames > 1 ? acc[3 * n3 + i]! / (frames - 1) - mu * mu : 0;
-      const rho = variance > 0 ? Math.max(-1, Math.min(1, cov1 / variance)) : 0;
-      expected += Math.sqrt(2 * (1 - rho)) * sd[i]!;
-    }
-  }
-  expected = nBrain > 0 ? expected / nBrain : 0;
-  const dvars = ssd.map((s, t) => (t === 0 || nBrain === 0 ? 0 : Math.sqrt(s / nBrain)));
-  const stdDvars = dvars.map((d) => (expected > 0 ? d / expected : 0));
-  return { mean, sd, dvars, stdDvars };
+  const sum = new StatsSum(n3, frames);
+  for (const p of parts) sum.add(p);
+  return sum.finish(brain);
 }

@@ -53,7 +53,9 @@ async function main(args: string[]): Promise<number> {
   await Deno.mkdir(outDir, { recursive: true });
   const kvPath = `${storeDir}/jobs.sqlite`;
   const jobs = await KvJobStore.open(kvPath);
-  const invoker = chooseInvoker(storeLayout(storeDir), opts.workers, opts.functionsUrl);
+  const invoker = chooseInvoker(storeLayout(storeDir), opts.workers, opts.functionsUrl, null, {
+    releaseWhenIdle: true, // one job: the workers' memory is freed before gather
+  });
   const ports = runtimePorts(new LocalFolderStore(`${storeDir}/objects`), jobs, invoker);
   const showProgress = !opts.quiet && !opts.json && Deno.stderr.isTerminal();
   const enc = new TextEncoder();

@@ -28,13 +28,15 @@ export function storeLayout(store: string): StoreLayout {
 /**
  * The invoker: HTTP to `functionsUrl` (signed with REALIGN_FUNCTIONS_SECRET)
  * when given, else a Web Worker pool of `workers` on this machine (on the
- * S3 bucket `s3` when given, else the store folder's).
+ * S3 bucket `s3` when given, else the store folder's); `releaseWhenIdle`
+ * for a process that runs one job (see WorkerPoolInvoker).
  */
 export function chooseInvoker(
   layout: StoreLayout,
   workers: number,
   functionsUrl: string | null,
   s3: S3StoreConfig | null = null,
+  opts: { releaseWhenIdle?: boolean } = {},
 ): Invoker {
   if (functionsUrl) {
     const secret = Deno.env.get("REALIGN_FUNCTIONS_SECRET") ?? "";
@@ -45,5 +47,9 @@ export function chooseInvoker(
     }
     return new HttpInvoker({ url: functionsUrl, secret, concurrency: workers });
   }
-  return new WorkerPoolInvoker(workers, { storeDir: layout.objects, kvPath: layout.kvPath, s3 });
+  return new WorkerPoolInvoker(
+    workers,
+    { storeDir: layout.objects, kvPath: layout.kvPath, s3 },
+    opts,
+  );
 }

@@ -25,27 +25,53 @@ export class FunctionError extends Error {
 
 export class WorkerPoolInvoker implements Invoker {
   readonly concurrency: number;
+  readonly #init: { storeDir: string; kvPath: string; s3?: S3StoreConfig | null };
+  readonly #releaseWhenIdle: boolean;
   readonly #workers: Worker[] = [];
   readonly #idle: Worker[] = [];
   readonly #queue: Pending[] = [];
   readonly #running = new Map<number, Pending & { worker: Worker }>();
   #nextId = 1;
 
+  /**
+   * `workers` Web Workers, started now (they load while the job opens its
+   * input). With `releaseWhenIdle` (a one-job process such as the CLI),
+   * {@link idle} ends the idle workers, so their memory is not held through
+   * gather; they are started again if more tasks come.
+   */
   constructor(
     workers: number,
     init: { storeDir: string; kvPath: string; s3?: S3StoreConfig | null },
+    opts: { releaseWhenIdle?: boolean } = {},
   ) {
     this.concurrency = workers;
-    for (let i = 0; i < workers; i++) {
-      const w = new Worker(new URL("./function_worker.ts", import.meta.url), { type: "module" });
-      w.onmessage = (e) => this.#onMessage(w, e.data);
-      w.onerror = (e) => {
-        e.preventDefault();
-        this.#onCrash(w, new Error(`function worker crashed: ${e.message}`));
-      };
-      w.postMessage({ init });
-      this.#workers.push(w);
-      this.#idle.push(w);
+    this.#init = init;
+    this.#releaseWhenIdle = opts.releaseWhenIdle ?? false;
+    for (let i = 0; i < workers; i++) this.#idle.push(this.#spawn());
+  }
+
+  #spawn(): Worker {
+    const w = new Worker(new URL("./function_worker.ts", import.meta.url), { type: "module" });
+    w.onmessage = (e) => this.#onMessage(w, e.data);
+    w.onerror = (e) => {
+      e.preventDefault();
+      this.#onCrash(w, new Error(`function worker crashed: ${e.message}`));
+    };
+    w.postMessage({ init: this.#init });
+    this.#workers.push(w);
+    return w;
+  }
+
+  /** Workers started and not ended. */
+  get workers(): number {
+    return this.#workers.length;
+  }
+
+  idle(): void {
+    if (!this.#releaseWhenIdle) return;
+    for (const w of this.#idle.splice(0)) {
+      w.terminate();
+      this.#workers.splice(this.#workers.indexOf(w), 1);
     }
   }
 
@@ -57,7 +83,11 @@ export class WorkerPoolInvoker implements Invoker {
   }
 
   #pump(): void {
-    while (this.#idle.length > 0 && this.#queue.length > 0) {
+    while (this.#queue.length > 0) {
+      if (this.#idle.length === 0 && this.#workers.length < this.concurrency) {
+        this.#idle.push(this.#spawn());
+      }
+      if (this.#idle.length === 0) return;
       const worker = this.#idle.pop()!;
       const job = this.#queue.shift()!;
       const id = this.#nextId++;

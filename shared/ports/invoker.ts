@@ -11,6 +11,12 @@ export interface Invoker {
   readonly concurrency: number;
   /** Run a task to completion; rejects with the function's error. */
   invoke(task: Task): Promise<TaskResult>;
+  /**
+   * Optional: the caller has no task to give for a while (a job's fan-outs
+   * are over), so the invoker may free what its idle workers hold; a later
+   * `invoke` still works.
+   */
+  idle?(): void;
   /** Release workers or connections. */
   close(): Promise<void>;
 }

@@ -82,30 +82,36 @@ export interface ReportParts {
   rows: number;
 }
 
-/**
- * Adds the parts (in frame order; part k covers `frames[k]` frames, `nt` in
- * all, with `rows` carpet rows) into the run's "before" mean and SD and the
- * carpet series.
- */
-export function combineReportParts(
-  parts: Float64Array[],
-  frames: readonly number[],
-  n3: number,
-  nt: number,
-  rows: number,
-): ReportParts {
-  const sum = new Float64Array(n3);
-  const sq = new Float64Array(n3);
-  const carpet = new Float32Array(rows * nt);
-  let t0 = 0;
-  parts.forEach((p, part) => {
-    const f = frames[part] ?? 0;
+/** The run's "before" images and carpet series, added up one slab's part at a time. */
+export class ReportSum {
+  readonly #n3: number;
+  readonly #nt: number;
+  readonly #rows: number;
+  readonly #sum: Float64Array;
+  readonly #sq: Float64Array;
+  readonly #carpet: Float32Array;
+  #t0 = 0;
+  #parts = 0;
+
+  constructor(n3: number, nt: number, rows: number) {
+    this.#n3 = n3;
+    this.#nt = nt;
+    this.#rows = rows;
+    this.#sum = new Float64Array(n3);
+    this.#sq = new Float64Array(n3);
+    this.#carpet = new Float32Array(rows * nt);
+  }
+
+  /** Add the next part (in frame order), which covers `frames` frames. */
+  add(p: Float64Array, frames: number): void {
+    const n3 = this.#n3, nt = this.#nt, rows = this.#rows, f = frames, t0 = this.#t0;
     if (p.length !== 2 * n3 + rows * f || t0 + f > nt) {
       throw new RangeError(
-        `Cannot combine report parts: part ${part} holds ${p.length} values, expected ` +
+        `Cannot combine report parts: part ${this.#parts} holds ${p.length} values, expected ` +
           `${2 * n3 + rows * f} (${n3} voxels, ${rows} carpet rows, ${f} frames of ${nt})`,
       );
     }
+    const sum = this.#sum, sq = this.#sq, carpet = this.#carpet;
     for (let i = 0; i < n3; i++) {
       sum[i]! += p[i]!;
       sq[i]! += p[n3 + i]!;
@@ -114,18 +120,43 @@ export function combineReportParts(
       const src = 2 * n3 + r * f, dst = r * nt + t0;
       for (let k = 0; k < f; k++) carpet[dst + k] = p[src + k]!;
     }
-    t0 += f;
-  });
-  if (t0 !== nt) {
-    throw new RangeError(`Cannot combine report parts: ${t0} frames in the parts, expected ${nt}`);
+    this.#t0 += f;
+    this.#parts++;
   }
-  const meanBefore = new Float32Array(n3);
-  const stdBefore = new Float32Array(n3);
-  for (let i = 0; i < n3; i++) {
-    const mu = sum[i]! / nt;
-    meanBefore[i] = mu;
-    const ss = Math.max(0, sq[i]! - nt * mu * mu);
-    stdBefore[i] = nt > 1 ? Math.sqrt(ss / (nt - 1)) : 0;
+
+  /** The "before" mean and SD and the carpet series. */
+  finish(): ReportParts {
+    const n3 = this.#n3, nt = this.#nt, sum = this.#sum, sq = this.#sq;
+    if (this.#t0 !== nt) {
+      throw new RangeError(
+        `Cannot combine report parts: ${this.#t0} frames in the parts, expected ${nt}`,
+      );
+    }
+    const meanBefore = new Float32Array(n3);
+    const stdBefore = new Float32Array(n3);
+    for (let i = 0; i < n3; i++) {
+      const mu = sum[i]! / nt;
+      meanBefore[i] = mu;
+      const ss = Math.max(0, sq[i]! - nt * mu * mu);
+      stdBefore[i] = nt > 1 ? Math.sqrt(ss / (nt - 1)) : 0;
+    }
+    return { meanBefore, stdBefore, carpet: this.#carpet, rows: this.#rows };
   }
-  return { meanBefore, stdBefore, carpet, rows };
+}
+
+/**
+ * Adds the parts (in frame order; part k covers `frames[k]` frames, `nt` in
+ * all, with `rows` carpet rows) into the run's "before" mean and SD and the
+ * carpet series ({@link ReportSum}).
+ */
+export function combineReportParts(
+  parts: Float64Array[],
+  frames: readonly number[],
+  n3: number,
+  nt: number,
+  rows: number,
+): ReportParts {
+  const sum = new ReportSum(n3, nt, rows);
+  parts.forEach((p, k) => sum.add(p, frames[k] ?? 0));
+  return sum.finish();
 }
