@@ -40,6 +40,24 @@ import { NCOL } from "../estimate/reference_model.ts";
 /** The WebAssembly kernels: {@link ResampleKernels} named "wasm". */
 export type WasmKernels = ResampleKernels & { readonly name: "wasm" };
 
+/** accTrilinear / accQuadratic: frame, dims, matrix, points, rows, √w, count, stride, Aᵀf, drop. */
+type Accumulate = (
+  f: number,
+  nx: number,
+  ny: number,
+  nz: number,
+  m: number,
+  px: number,
+  py: number,
+  pz: number,
+  cols: number,
+  sw: number,
+  n: number,
+  stride: number,
+  atf: number,
+  drop: number,
+) => number;
+
 interface Exports {
   memory: WebAssembly.Memory;
   widen(src: number, dst: number, n: number): void;
@@ -68,38 +86,8 @@ interface Exports {
     wz: number,
     rz: number,
   ): void;
-  accTrilinear(
-    f: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    m: number,
-    px: number,
-    py: number,
-    pz: number,
-    cols: number,
-    sw: number,
-    n: number,
-    stride: number,
-    atf: number,
-    drop: number,
-  ): number;
-  accQuadratic(
-    f: number,
-    nx: number,
-    ny: number,
-    nz: number,
-    m: number,
-    px: number,
-    py: number,
-    pz: number,
-    cols: number,
-    sw: number,
-    n: number,
-    stride: number,
-    atf: number,
-    drop: number,
-  ): number;
+  accTrilinear: Accumulate;
+  accQuadratic: Accumulate;
   coverage(mats: number, count: number, nx: number, ny: number, nz: number, mask: number): void;
   prefilter(
     c: number,

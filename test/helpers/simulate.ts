@@ -244,3 +244,44 @@ export function displacementError(
   }
   return { mean: cnt ? sum / cnt : 0, max };
 }
+
+/**
+ * A smooth analytic image: `count` Gaussian blobs (sd 6–14 mm, amplitude
+ * 20–100) centred within ±`extent` mm (x, y, z), drawn from `seed`. The
+ * returned renderer gives the frame whose tissue moved by `t` on the grid
+ * `dims`/`affine`: the value at world point w is the image at t⁻¹ w.
+ */
+export function blobImage(
+  count: number,
+  seed: number,
+  extent: readonly [number, number, number],
+): (t: Mat4, dims: readonly [number, number, number], affine: Mat4) => Float32Array {
+  const rnd = mulberry32(seed);
+  const blobs = Array.from({ length: count }, () => [
+    (rnd() - 0.5) * 2 * extent[0],
+    (rnd() - 0.5) * 2 * extent[1],
+    (rnd() - 0.5) * 2 * extent[2],
+    6 + rnd() * 8,
+    20 + rnd() * 80,
+  ]);
+  return (t, d, aff) => {
+    const ti = invert4(t);
+    const out = new Float32Array(d[0] * d[1] * d[2]);
+    let o = 0;
+    for (let k = 0; k < d[2]; k++) {
+      for (let j = 0; j < d[1]; j++) {
+        for (let i = 0; i < d[0]; i++, o++) {
+          const w = apply4(aff, i, j, k);
+          const [x, y, z] = apply4(ti, w[0], w[1], w[2]);
+          let v = 0;
+          for (const b of blobs) {
+            const d2 = (x - b[0]!) ** 2 + (y - b[1]!) ** 2 + (z - b[2]!) ** 2;
+            v += b[4]! * Math.exp(-d2 / (2 * b[3]! ** 2));
+          }
+          out[o] = v;
+        }
+      }
+    }
+    return out;
+  };
+}

@@ -2,44 +2,24 @@ import { assert, assertClose, assertEquals, assertThrows } from "../../helpers/a
 import { prepareReference } from "../../../shared/estimate/reference_model.ts";
 import { createEstimateScratch, estimateFrame } from "../../../shared/estimate/estimate_frame.ts";
 import { solveSpd } from "../../../shared/estimate/solve7.ts";
-import { mulberry32 } from "../../../shared/estimate/prng.ts";
 import { RegistrationError } from "../../../shared/errors.ts";
-import { apply4, identity4, invert4, type Mat4, spmImatrix } from "../../../shared/rigid.ts";
-import { centredAffine, displacementError, motionMatrix } from "../../helpers/simulate.ts";
+import { identity4, invert4, type Mat4, spmImatrix } from "../../../shared/rigid.ts";
+import {
+  blobImage,
+  centredAffine,
+  displacementError,
+  motionMatrix,
+} from "../../helpers/simulate.ts";
 
 // A smooth analytic "brain": 50 Gaussian blobs (sd 6–14 mm) on a 40×44×36 grid of 3.5×3.5×4 mm.
 const dims: [number, number, number] = [40, 44, 36];
 const n3 = dims[0] * dims[1] * dims[2];
 const affine = centredAffine(dims, [3.5, 3.5, 4]);
-const rnd = mulberry32(11);
-const blobs = Array.from({ length: 50 }, () => [
-  (rnd() - 0.5) * 100,
-  (rnd() - 0.5) * 110,
-  (rnd() - 0.5) * 100,
-  6 + rnd() * 8,
-  20 + rnd() * 80,
-]);
+const blobs = blobImage(50, 11, [50, 55, 50]);
 
-/** Frame whose tissue moved by T: value at w is the image at T⁻¹ w. */
+/** Frame whose tissue moved by T (see blobImage). */
 function render(t: Mat4, d: [number, number, number] = dims, aff: Mat4 = affine): Float32Array {
-  const ti = invert4(t);
-  const out = new Float32Array(d[0] * d[1] * d[2]);
-  let o = 0;
-  for (let k = 0; k < d[2]; k++) {
-    for (let j = 0; j < d[1]; j++) {
-      for (let i = 0; i < d[0]; i++, o++) {
-        const w = apply4(aff, i, j, k);
-        const [x, y, z] = apply4(ti, w[0], w[1], w[2]);
-        let v = 0;
-        for (const b of blobs) {
-          const d2 = (x - b[0]!) ** 2 + (y - b[1]!) ** 2 + (z - b[2]!) ** 2;
-          v += b[4]! * Math.exp(-d2 / (2 * b[3]! ** 2));
-        }
-        out[o] = v;
-      }
-    }
-  }
-  return out;
+  return blobs(t, d, aff);
 }
 
 const ref = render(identity4());

@@ -12,8 +12,8 @@ import { mulberry32 } from "../../../shared/estimate/prng.ts";
 import { bsplineCoefficients } from "../../../shared/interp/bspline_prefilter.ts";
 import { gaussianSmooth, smoothingTaps } from "../../../shared/smooth.ts";
 import { loadWasmEstimator } from "../../../shared/wasm/wasm_kernels.ts";
-import { apply4, invert4, type Mat4 } from "../../../shared/rigid.ts";
-import { centredAffine, motionMatrix } from "../../helpers/simulate.ts";
+import type { Mat4 } from "../../../shared/rigid.ts";
+import { blobImage, centredAffine, motionMatrix } from "../../helpers/simulate.ts";
 
 const wasm = loadWasmEstimator();
 
@@ -49,36 +49,8 @@ Deno.test("wasm smoothing and quadratic prefilter equal JS bit for bit, any size
 // A smooth analytic image (Gaussian blobs) moved by T: value at w is the image at T⁻¹ w.
 const dims: [number, number, number] = [36, 40, 30];
 const affine = centredAffine(dims, [3.5, 3.5, 4]);
-const rnd = mulberry32(5);
-const blobs = Array.from({ length: 40 }, () => [
-  (rnd() - 0.5) * 100,
-  (rnd() - 0.5) * 110,
-  (rnd() - 0.5) * 90,
-  6 + rnd() * 8,
-  20 + rnd() * 80,
-]);
-function render(t: Mat4): Float32Array {
-  const ti = invert4(t);
-  const out = new Float32Array(dims[0] * dims[1] * dims[2]);
-  let o = 0;
-  for (let k = 0; k < dims[2]; k++) {
-    for (let j = 0; j < dims[1]; j++) {
-      for (let i = 0; i < dims[0]; i++, o++) {
-        const w = apply4(affine, i, j, k);
-        const [x, y, z] = apply4(ti, w[0], w[1], w[2]);
-        let v = 0;
-        for (const b of blobs) {
-          v += b[4]! * Math.exp(
-            -((x - b[0]!) ** 2 + (y - b[1]!) ** 2 + (z - b[2]!) ** 2) /
-              (2 * b[3]! ** 2),
-          );
-        }
-        out[o] = v;
-      }
-    }
-  }
-  return out;
-}
+const blobs = blobImage(40, 5, [50, 55, 45]);
+const render = (t: Mat4) => blobs(t, dims, affine);
 
 Deno.test("wasm estimation equals JS estimation bit for bit: trilinear and quadratic, weighted, large motion", () => {
   assert(wasm !== null, "the WebAssembly estimator compiles here");
