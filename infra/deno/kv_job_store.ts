@@ -75,7 +75,15 @@ export class KvJobStore implements JobStore {
     for (const prefix of [["params", id], ["done", id], ["progress", id], ["task", id]]) {
       const keys: Deno.KvKey[] = [];
       for await (const e of this.#kv.list({ prefix })) keys.push(e.key);
-      for (const k of keys) await retry(() => this.#kv.delete(k));
+      // a few atomic batches, not one write per key (a run has an entry per frame)
+      for (let i = 0; i < keys.length; i += MUTATIONS) {
+        const part = keys.slice(i, i + MUTATIONS);
+        await retry(() => {
+          const op = this.#kv.atomic();
+          for (const k of part) op.delete(k);
+          return op.commit();
+        });
+      }
     }
     await retry(() => this.#kv.delete(["job", id]));
   }
