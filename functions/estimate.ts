@@ -1,7 +1,9 @@
 /**
  * The estimate function: register frames `start..end` to the reference and
- * write each frame's correction M(t) to the job store. Stateless: everything
- * it needs is in the task and the stores.
+ * write each frame's correction M(t) to the job store; with
+ * `coefficientDegree`, also report the range of the frames' B-spline
+ * coefficients (the output's integer scaling). Stateless: everything it needs
+ * is in the task and the stores.
  *
  * @module
  */
