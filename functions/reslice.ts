@@ -14,7 +14,7 @@ import { crc32 } from "../shared/crc32.ts";
 import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
 import { zeroNonFinite } from "../shared/finite.ts";
 import { decodeFrameInto, decodesFinite } from "../shared/run_frames.ts";
-import { SlabStats } from "../shared/slab_stats.ts";
+import { slabSums } from "../shared/wasm/wasm_slab_stats.ts";
 import { ReportPart } from "../shared/report/report_part.ts";
 import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
@@ -59,11 +59,18 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const frameIn = new Float32Array(n3);
   // Resliced frames wait in a small batch for the slab's sums (see SlabStats.addFrames).
   const batchSize = Math.max(1, Math.min(8, Math.floor(STATS_BATCH_BYTES / (n3 * 4))));
-  const outs = Array.from({ length: batchSize }, () => new Float32Array(n3));
-  const covers = Array.from({ length: batchSize }, () => new Uint8Array(n3));
+  // WebAssembly sums where they run: frames are resampled straight into their batch slots.
+  const stats = slabSums(n3, end - start, brain, batchSize);
+  const outs = Array.from(
+    { length: batchSize },
+    (_, b) => stats.frameSlot?.(b) ?? new Float32Array(n3),
+  );
+  const covers = Array.from(
+    { length: batchSize },
+    (_, b) => stats.coverSlot?.(b) ?? new Uint8Array(n3),
+  );
   let inBatch = 0, batchFirst = 0;
   let frameOut = outs[0]!, covered = covers[0]!;
-  const stats = new SlabStats(n3, end - start, brain);
   const report = task.reportKey && brain ? new ReportPart(brain, end - start) : null;
   const degree = task.options.interpReslice;
   const kernels = resampleKernels(); // WebAssembly where the runtime compiles it, else JS

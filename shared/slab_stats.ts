@@ -14,8 +14,25 @@
  * @module
  */
 
+/** What a slab's partial sums offer (this JS class, or the WebAssembly one). */
+export interface SlabSums {
+  readonly n3: number;
+  readonly frames: number;
+  /** The frame before the slab's first (only differenced, not counted). */
+  setPrevious(frame: Float32Array): void;
+  /** Add the slab's k-th frame; `covered[i]` says whether the frame reaches voxel i. */
+  add(frame: Float32Array, covered: Uint8Array, k: number): void;
+  /** Add `count` consecutive frames from the slab's k-th. */
+  addFrames(frames: Float32Array[], covered: Uint8Array[], k: number, count: number): void;
+  /** Batch slot `b` to resample into, where the sums hold their own (else undefined). */
+  frameSlot?(b: number): Float32Array;
+  coverSlot?(b: number): Uint8Array;
+  /** The sums as bytes (little-endian Float64). */
+  bytes(): Uint8Array;
+}
+
 /** Partial sums of one slab. */
-export class SlabStats {
+export class SlabStats implements SlabSums {
   readonly n3: number;
   readonly frames: number;
   /** Σx, covering-frame count, Σx², Σx_t·x_{t−1} per voxel; then squared-difference sums per frame. */

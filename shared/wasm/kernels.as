@@ -1032,3 +1032,51 @@ export function coverage(mats: usize, count: i32, nx: i32, ny: i32, nz: i32, mas
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// statsAdd ← SlabStats.addFrames (shared/slab_stats.ts): add `count` frames
+// (f32 volumes back to back at `frames`, their u8 coverage at `covers`) into
+// the slab's f64 sums `data` (Σx, covering count, Σx², Σx_t·x_{t−1} per
+// voxel, then one squared-difference sum per frame from index 4·n3 + k),
+// with the previous frame at `prev` (f32, updated) and the brain mask at
+// `brain` (u8; 0: none). `hasPrev`: whether `prev` holds a frame. Each sum
+// in the JS order, so the same numbers bit for bit.
+
+export function statsAdd(
+  data: usize, prev: usize, brain: usize, frames: usize, covers: usize, count: i32, n3: i32,
+  k: i32, hasPrev: i32, ssd: usize,
+): void {
+  for (let b = 0; b < count; b++) sw(ssd, b, 0);
+  const o1 = n3, o2 = 2 * n3, o3 = 3 * n3;
+  for (let i = 0; i < n3; i++) {
+    let sum = gw(data, i), cov = gw(data, o1 + i), sq = gw(data, o2 + i), cross = gw(data, o3 + i);
+    const inBrain = brain != 0 && load<u8>(brain + <usize>i) == 1;
+    let p = <f64>load<f32>(prev + (<usize>i << 2));
+    let has = hasPrev != 0;
+    for (let b = 0; b < count; b++) {
+      const at = <usize>b * <usize>n3 + <usize>i;
+      const v = <f64>load<f32>(frames + (at << 2));
+      if (v == v) {
+        if (load<u8>(covers + at) == 1) {
+          sum += v;
+          cov += 1;
+        }
+        sq += v * v;
+        if (has) {
+          cross += v * p;
+          if (inBrain) sw(ssd, b, gw(ssd, b) + (v - p) * (v - p));
+        }
+      }
+      p = v;
+      has = true;
+    }
+    sw(data, i, sum);
+    sw(data, o1 + i, cov);
+    sw(data, o2 + i, sq);
+    sw(data, o3 + i, cross);
+    store<f32>(prev + (<usize>i << 2), <f32>p);
+  }
+  for (let b = 0; b < count; b++) {
+    sw(data, 4 * n3 + k + b, b > 0 || hasPrev != 0 ? gw(ssd, b) : 0);
+  }
+}

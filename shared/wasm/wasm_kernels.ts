@@ -58,7 +58,8 @@ type Accumulate = (
   drop: number,
 ) => number;
 
-interface Exports {
+/** The module's exports (byte addresses into its memory). */
+export interface Exports {
   memory: WebAssembly.Memory;
   widen(src: number, dst: number, n: number): void;
   trilinear(src: number, out: number, nx: number, ny: number, nz: number, m: number): void;
@@ -89,6 +90,18 @@ interface Exports {
   accTrilinear: Accumulate;
   accQuadratic: Accumulate;
   coverage(mats: number, count: number, nx: number, ny: number, nz: number, mask: number): void;
+  statsAdd(
+    data: number,
+    prev: number,
+    brain: number,
+    frames: number,
+    covers: number,
+    count: number,
+    n3: number,
+    k: number,
+    hasPrev: number,
+    ssd: number,
+  ): void;
   prefilter(
     c: number,
     nx: number,
@@ -183,6 +196,11 @@ function kernelsModule(): WebAssembly.Module {
   // callers fall back to JS), so construct it through a plain constructor type.
   const ModuleCtor = WebAssembly.Module as unknown as new (b: BufferSource) => WebAssembly.Module;
   return new ModuleCtor(decode(KERNELS_WASM_BASE64));
+}
+
+/** A new instance of the kernels (its own memory); throws where compiling is refused. */
+export function instantiateKernels(): Exports {
+  return instantiate();
 }
 
 function instantiate(): Exports {

@@ -1,5 +1,6 @@
 import { assertClose, assertEquals } from "../helpers/assert.ts";
 import { combineStats, SlabStats } from "../../shared/slab_stats.ts";
+import { WasmSlabStats } from "../../shared/wasm/wasm_slab_stats.ts";
 import { mulberry32 } from "../../shared/estimate/prng.ts";
 
 // A 4-voxel, 4-frame run; voxels 0..2 are brain, voxel 3 is not.
@@ -101,6 +102,52 @@ Deno.test("addFrames gives add's sums bit for bit, batch after batch, NaN voxels
     for (let i = 0; i < a.length; i++) {
       if (!Object.is(a[i], b[i])) {
         throw new Error(`sum ${i} (previous frame: ${withPrevious}): ${b[i]} vs add's ${a[i]}`);
+      }
+    }
+  }
+});
+
+Deno.test("WasmSlabStats gives SlabStats' sums bit for bit: batches, single frames, slots, no brain", () => {
+  const n3 = 211, frames = 9;
+  const rnd = mulberry32(12);
+  for (const brain of [new Uint8Array(n3).map(() => (rnd() < 0.5 ? 1 : 0)), null]) {
+    for (const withPrevious of [false, true]) {
+      const vols = Array.from(
+        { length: frames + 1 },
+        () => new Float32Array(n3).map(() => (rnd() < 0.02 ? NaN : (rnd() - 0.3) * 800)),
+      );
+      const covs = Array.from(
+        { length: frames + 1 },
+        () => new Uint8Array(n3).map(() => (rnd() < 0.85 ? 1 : 0)),
+      );
+      const js = new SlabStats(n3, frames, brain);
+      const wasm = new WasmSlabStats(n3, frames, brain, 4);
+      if (withPrevious) {
+        js.setPrevious(vols[frames]!);
+        wasm.setPrevious(vols[frames]!);
+      }
+      for (let k = 0; k < frames; k++) js.add(vols[k]!, covs[k]!, k);
+      // frames 0–3 written straight into the slots, 4 alone, 5–8 from outside arrays
+      for (let b = 0; b < 4; b++) {
+        wasm.frameSlot(b).set(vols[b]!);
+        wasm.coverSlot(b).set(covs[b]!);
+      }
+      wasm.addFrames(
+        [0, 1, 2, 3].map((b) => wasm.frameSlot(b)),
+        [0, 1, 2, 3].map((b) => wasm.coverSlot(b)),
+        0,
+        4,
+      );
+      wasm.add(vols[4]!, covs[4]!, 4);
+      wasm.addFrames(vols.slice(5, 9), covs.slice(5, 9), 5, 4);
+      const a = js.bytes(), b = wasm.bytes();
+      assertEquals(b.length, a.length);
+      for (let i = 0; i < a.length; i++) {
+        if (a[i] !== b[i]) {
+          throw new Error(
+            `byte ${i} differs (brain: ${brain !== null}, previous: ${withPrevious})`,
+          );
+        }
       }
     }
   }
