@@ -16,6 +16,7 @@ import { KvJobStore } from "./kv_job_store.ts";
 import { openBucket } from "./open_bucket.ts";
 import type { S3StoreConfig } from "./s3_config.ts";
 import { zlibCompression } from "./zlib_compression.ts";
+import { wasmMemoryBytes } from "../../shared/wasm/wasm_kernels.ts";
 
 let ports: Promise<FunctionPorts> | null = null;
 
@@ -33,10 +34,10 @@ self.onmessage = async (e: MessageEvent) => {
       objects,
       jobs,
       compression: zlibCompression,
-      // this worker's isolate: its V8 heap and the ArrayBuffers it allocated
+      // this worker's isolate: its V8 heap, the ArrayBuffers it allocated and its wasm memories
       memory: () => {
         const m = Deno.memoryUsage();
-        return m.heapUsed + m.external;
+        return m.heapUsed + m.external + wasmMemoryBytes();
       },
     }));
     return;
