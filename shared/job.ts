@@ -192,7 +192,10 @@ export interface TaskResult {
   writeMs: number;
   /** When the function started (ms since the epoch), for the queueing delay. */
   startedAt?: number;
-  /** Largest isolate memory (JS heap + ArrayBuffers, bytes) seen during the task, where measured. */
+  /**
+   * Largest isolate memory (JS heap + ArrayBuffers + WebAssembly memory, bytes) seen during the
+   * task, where measured.
+   */
   peakBytes?: number;
   /** Added by the orchestrator: dispatch to start, and dispatch to result (ms). */
   queueMs?: number;

@@ -13,7 +13,7 @@ export interface FunctionPorts {
   jobs: JobStore;
   compression: Compression;
   /**
-   * Bytes the function's isolate holds now (JS heap + ArrayBuffers), where
+   * Bytes the function's isolate holds now (JS heap + ArrayBuffers + WebAssembly memory), where
    * the runtime tells; the function reports the largest value it saw.
    */
   memory?: () => number;

@@ -299,7 +299,7 @@ if (!values.quick) {
   await Deno.remove(longPath);
 
   // A function's working set on 104×104×72 frames: each Web Worker reports the largest JS heap +
-  // ArrayBuffer size of its own isolate (what a 128 MB Worker isolate counts) in the profile.
+  // ArrayBuffers + WebAssembly memory of its own isolate (what a 128 MB Worker isolate counts).
   const big = await simulateRun({
     dims: [104, 104, 72],
     voxelSize: [2, 2, 2],
@@ -324,7 +324,9 @@ if (!values.quick) {
   const worst = Math.max(...measured.map((i) => i.peakMb!));
   console.log(
     `function working set, 104×104×72 frames  ${worst.toFixed(0)} MB at most ` +
-      `(its isolate's JS heap + ArrayBuffers, per invocation: ${peaks.join(", ")})`,
+      `(its isolate's JS heap + ArrayBuffers + WebAssembly memory, per invocation: ${
+        peaks.join(", ")
+      })`,
   );
 }
 await Deno.remove(dir, { recursive: true });
