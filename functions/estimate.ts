@@ -84,25 +84,34 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
   const reading = { ms: 0 };
   let peak = 0;
-  for await (const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)) {
-    for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
-      let params: FrameParams;
-      if (t !== self || coef) decodeFrameInto(chunk.bytes, run, t - chunk.first, frame);
-      if (coef) {
-        coef.set(frame);
-        if (!finite) zeroNonFinite(coef);
-        resampleKernels().bsplineCoefficients(coef, [nx, ny, nz], degree!, coef);
-        foldFiniteRange(coef, coefficients);
+  try {
+    await estimateFrames();
+  } finally {
+    scratch.wasm?.release(); // its memory serves this isolate's next task
+  }
+  async function estimateFrames(): Promise<void> {
+    for await (
+      const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)
+    ) {
+      for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
+        let params: FrameParams;
+        if (t !== self || coef) decodeFrameInto(chunk.bytes, run, t - chunk.first, frame);
+        if (coef) {
+          coef.set(frame);
+          if (!finite) zeroNonFinite(coef);
+          resampleKernels().bsplineCoefficients(coef, [nx, ny, nz], degree!, coef);
+          foldFiniteRange(coef, coefficients);
+        }
+        if (t === self) {
+          params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
+        } else {
+          if (!finite) infToNaN(frame);
+          const r = estimateFrame(model, frame, scratch, t);
+          params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
+        }
+        await batch.add({ frame: t, params });
+        if (ports.memory) peak = Math.max(peak, ports.memory());
       }
-      if (t === self) {
-        params = { m: toRows12(identity4()), scale: 1, iterations: 0 };
-      } else {
-        if (!finite) infToNaN(frame);
-        const r = estimateFrame(model, frame, scratch, t);
-        params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
-      }
-      await batch.add({ frame: t, params });
-      if (ports.memory) peak = Math.max(peak, ports.memory());
     }
   }
   await batch.flush();

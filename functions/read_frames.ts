@@ -26,7 +26,7 @@ export async function readFrames(
 }
 
 /** Frames read per range request, at most this many bytes (at least one frame). */
-export const CHUNK_BYTES = 4 * 1024 * 1024;
+export const CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** A run of whole frames: frames `first .. first + count` as stored. */
 export interface FrameChunk {

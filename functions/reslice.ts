@@ -74,7 +74,6 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const report = task.reportKey && brain ? new ReportPart(brain, end - start) : null;
   const degree = task.options.interpReslice;
   const kernels = resampleKernels(); // WebAssembly where the runtime compiles it, else JS
-  const coef = degree > 1 ? new Float32Array(n3) : null;
   const obpv = encoding.bytesPerVoxel;
   const a = run.affine;
   const aInv = invert4(a);
@@ -82,15 +81,17 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
   // Resample frame t (decoded into frameIn) into frameOut (masked); mark the voxels it covers.
   const finite = decodesFinite(run); // integer voxels: nothing to zero
-  const resampleFrame = (p: FrameParams) => {
+  // `k`: the frame's index in the slab, for the report part (−1: the frame before the slab).
+  const resampleFrame = (p: FrameParams, k: number) => {
     if (!finite) zeroNonFinite(frameIn);
+    if (k >= 0) report?.addRaw(frameIn); // the raw frame, before its buffer turns into coefficients
     const m = mul4(task.toFirst, fromRows12(p.m));
     const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
     if (degree <= 1) {
       kernels.resliceTrilinear(frameIn, [nx, ny, nz], v2v, frameOut);
     } else {
-      kernels.bsplineCoefficients(frameIn, [nx, ny, nz], degree, coef!);
-      kernels.resliceBspline(coef!, [nx, ny, nz], degree, v2v, frameOut);
+      kernels.bsplineCoefficients(frameIn, [nx, ny, nz], degree, frameIn); // in place
+      kernels.resliceBspline(frameIn, [nx, ny, nz], degree, v2v, frameOut);
     }
     covered.fill(1);
     kernels.coverage([nx, ny, nz], [v2v], covered);
@@ -123,7 +124,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
         const f0 = performance.now();
         decodeFrameInto(chunk.bytes, run, t - chunk.first, frameIn);
         if (t < start) {
-          resampleFrame(prevParams!);
+          resampleFrame(prevParams!, -1);
           stats.setPrevious(frameOut);
           computeMs += performance.now() - f0;
           continue;
@@ -137,13 +138,13 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
         if (inBatch === 0) batchFirst = t - start;
         frameOut = outs[inBatch]!;
         covered = covers[inBatch]!;
-        resampleFrame(p);
+        resampleFrame(p, t - start);
         inBatch++;
         if (inBatch === batchSize || t === end - 1) {
           stats.addFrames(outs, covers, batchFirst, inBatch);
           inBatch = 0;
         }
-        report?.add(frameIn, frameOut, t - start); // frameIn: frame t as read (zeroNonFinite'd)
+        report?.addRealigned(frameOut, t - start);
         if (task.slabKey) {
           piece ??= new Uint8Array(Math.min(perOut, end - t) * n3 * obpv);
           const o = inPiece * n3 * obpv;
@@ -180,28 +181,32 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     computeMs += performance.now() - d0;
     return deflated;
   }
-  if (task.slabKey) {
-    const gen = pieces();
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { value, done } = await gen.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      async cancel() {
-        await gen.return(undefined);
-      },
-    });
-    await ports.objects.put(task.slabKey, body);
-    if (encoding.gzip) {
-      result.crc32 = crc;
-      result.rawLength = rawLength;
-      result.deflatedLength = deflatedLength;
+  try {
+    if (task.slabKey) {
+      const gen = pieces();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const { value, done } = await gen.next();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+        async cancel() {
+          await gen.return(undefined);
+        },
+      });
+      await ports.objects.put(task.slabKey, body);
+      if (encoding.gzip) {
+        result.crc32 = crc;
+        result.rawLength = rawLength;
+        result.deflatedLength = deflatedLength;
+      }
+    } else {
+      for await (const _ of pieces()) { /* the mean pass stores sums only */ }
     }
-  } else {
-    for await (const _ of pieces()) { /* the mean pass stores sums only */ }
+    await ports.objects.put(task.sumKey, stats.bytes());
+  } finally {
+    stats.release?.(); // its memory serves this isolate's next task
   }
-  await ports.objects.put(task.sumKey, stats.bytes());
   if (report && task.reportKey) await ports.objects.put(task.reportKey, report.bytes());
   await batch.flush();
   result.readMs = readMs + reading.ms;

@@ -29,6 +29,8 @@ export interface SlabSums {
   coverSlot?(b: number): Uint8Array;
   /** The sums as bytes (little-endian Float64). */
   bytes(): Uint8Array;
+  /** Done: free what the sums hold for the next task (after `bytes()` is stored). */
+  release?(): void;
 }
 
 /** Partial sums of one slab. */

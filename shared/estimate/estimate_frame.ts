@@ -32,7 +32,7 @@ import { identity4, invert4, type Mat4, mul4, spmMatrix } from "../rigid.ts";
 import { resampleKernels } from "../resample_kernels.ts";
 import { accumulate, type MovingFrame, type PointSet } from "./accumulate.ts";
 import { gaussianSmooth, smoothingTaps } from "../smooth.ts";
-import { loadWasmEstimator, type WasmEstimator } from "../wasm/wasm_kernels.ts";
+import { openWasmEstimator, type WasmEstimator } from "../wasm/wasm_kernels.ts";
 import { COARSE_STRIDE, mirrorLower, NCOL, type ReferenceModel } from "./reference_model.ts";
 import { solveSpd } from "./solve7.ts";
 
@@ -45,7 +45,9 @@ export interface EstimateScratch {
   /**
    * The WebAssembly estimation kernels, or null for the JS path. They take
    * trilinear and quadratic estimation of frames without NaN; the same
-   * numbers bit for bit, and no JIT warm-up in each new isolate.
+   * numbers bit for bit, and no JIT warm-up in each new isolate. Call
+   * `wasm.release()` when the scratch is no longer used (its memory then
+   * serves the isolate's next task).
    */
   wasm: WasmEstimator | null;
   ata: Float64Array;
@@ -88,7 +90,7 @@ export function createEstimateScratch(
     smoothed: new Float32Array(n),
     tmp: new Float32Array(n),
     taps: smoothingTaps(model.voxelSize, model.smoothFwhm),
-    wasm: opts.wasm === false ? null : loadWasmEstimator(),
+    wasm: opts.wasm === false ? null : openWasmEstimator(),
     ata: new Float64Array(NCOL * NCOL),
     atf: new Float64Array(NCOL),
     sol: new Float64Array(NCOL),

@@ -55,12 +55,23 @@ export class ReportPart {
 
   /** Add the slab's k-th frame: `raw` as read (non-finite already zeroed), `realigned` resliced. */
   add(raw: Float32Array, realigned: Float32Array, k: number): void {
-    const { n3, data, voxels, frames } = this;
+    this.addRaw(raw);
+    this.addRealigned(realigned, k);
+  }
+
+  /** The raw half of {@link add} (so the raw frame's buffer can be reused before reslicing). */
+  addRaw(raw: Float32Array): void {
+    const { n3, data } = this;
     for (let i = 0; i < n3; i++) {
       const v = raw[i]!;
       data[i]! += v;
       data[n3 + i]! += v * v;
     }
+  }
+
+  /** The realigned half of {@link add}: the k-th frame's carpet samples. */
+  addRealigned(realigned: Float32Array, k: number): void {
+    const { n3, data, voxels, frames } = this;
     const c = 2 * n3 + k;
     for (let r = 0; r < voxels.length; r++) data[c + r * frames] = realigned[voxels[r]!]!;
   }

@@ -177,7 +177,7 @@ let provided: WebAssembly.Module | null = null;
 export function provideWasmModule(module: WebAssembly.Module): void {
   provided = module;
   cached = undefined;
-  cachedEstimator = undefined;
+  work = null;
 }
 
 /** The embedded module's bytes (what `kernels.wasm` holds). */
@@ -196,11 +196,6 @@ function kernelsModule(): WebAssembly.Module {
   // callers fall back to JS), so construct it through a plain constructor type.
   const ModuleCtor = WebAssembly.Module as unknown as new (b: BufferSource) => WebAssembly.Module;
   return new ModuleCtor(decode(KERNELS_WASM_BASE64));
-}
-
-/** A new instance of the kernels (its own memory); throws where compiling is refused. */
-export function instantiateKernels(): Exports {
-  return instantiate();
 }
 
 /** The memories of this isolate's live instances (for {@link wasmMemoryBytes}). */
@@ -366,10 +361,13 @@ export interface WasmEstimator {
     atf: Float64Array,
     drop: Float64Array,
   ): number;
+  /** Hand the memory back for the isolate's next task ({@link acquireWork}); do not use after. */
+  release(): void;
 }
 
 function createEstimator(): WasmEstimator {
-  const ex = instantiate();
+  const owner = {};
+  const ex = acquireWork(owner);
   const mem = ex.memory;
   // Layout after DATA: frame in (A), prepared frame (B), scratch (T), prefilter buffers,
   // taps, Aᵀf and the dropped rows, then the points (px, py, pz, cols, √w).
@@ -481,19 +479,42 @@ function createEstimator(): WasmEstimator {
       drop.set(new Float64Array(mem.buffer, at.drop, NCOL * NCOL));
       return used;
     },
+    release() {
+      releaseWork(owner);
+    },
   };
 }
 
-let cachedEstimator: WasmEstimator | null | undefined;
-
-/** The {@link WasmEstimator} of this module instance (one per worker), or null where refused. */
-export function loadWasmEstimator(): WasmEstimator | null {
-  if (cachedEstimator === undefined) {
-    try {
-      cachedEstimator = createEstimator();
-    } catch {
-      cachedEstimator = null;
-    }
+/**
+ * A {@link WasmEstimator} for one task (its memory is the isolate's shared
+ * work memory when free, see {@link acquireWork}), or null where WebAssembly
+ * is refused. Release it when the task is done.
+ */
+export function openWasmEstimator(): WasmEstimator | null {
+  try {
+    return createEstimator();
+  } catch {
+    return null;
   }
-  return cachedEstimator;
+}
+
+/**
+ * The isolate's work instance: one set of WebAssembly memory that the large
+ * per-task regions (the estimation's frames and points, a slab's sums) reuse
+ * task after task, since a worker runs one task at a time. When it is taken
+ * (two tasks at once in one isolate), a new instance is made instead.
+ */
+let work: { ex: Exports; owner: object | null } | null = null;
+
+/** The work instance for `owner` when free, else a new instance; throws where refused. */
+export function acquireWork(owner: object): Exports {
+  work ??= { ex: instantiate(), owner: null };
+  if (work.owner !== null) return instantiate();
+  work.owner = owner;
+  return work.ex;
+}
+
+/** `owner` is done with the work instance (no-op when it held its own). */
+export function releaseWork(owner: object): void {
+  if (work?.owner === owner) work.owner = null;
 }

@@ -5,14 +5,15 @@
  * for bit, and the loop runs compiled from a function's first frame (a new
  * worker's JS spends its first frames being compiled).
  *
- * The memory is laid out once, at construction, and never grows, so the
- * views it hands out stay valid: the reslice function resamples straight
+ * The memory (the isolate's work memory, see `acquireWork`) is laid out once,
+ * at construction, and does not grow while held, so the views it hands out
+ * stay valid until {@link release}: the reslice function resamples straight
  * into {@link frameSlot} and {@link coverSlot}, and stores {@link bytes}.
  *
  * @module
  */
 import { SlabStats, type SlabSums } from "../slab_stats.ts";
-import { type Exports, instantiateKernels } from "./wasm_kernels.ts";
+import { acquireWork, type Exports, releaseWork } from "./wasm_kernels.ts";
 
 const PAGE = 65536;
 const BASE = 2 * PAGE; // above the module's fixed blocks
@@ -37,7 +38,7 @@ export class WasmSlabStats implements SlabSums {
     this.n3 = n3;
     this.frames = frames;
     this.batch = batch;
-    this.#ex = instantiateKernels();
+    this.#ex = acquireWork(this);
     const data = BASE, prev = data + align((4 * n3 + frames) * 8);
     const br = prev + align(n3 * 4), fr = br + align(brain ? n3 : 0);
     const cv = fr + align(batch * n3 * 4), ssd = cv + align(batch * n3);
@@ -104,6 +105,11 @@ export class WasmSlabStats implements SlabSums {
       a.ssd,
     );
     this.#hasPrev = true;
+  }
+
+  /** Hand the memory back for the isolate's next task; the views are then invalid. */
+  release(): void {
+    releaseWork(this);
   }
 
   /** The sums as bytes (a view into the module's memory, no copy). */

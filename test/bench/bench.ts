@@ -123,7 +123,7 @@ interface E2E {
   timings: Record<string, number>;
   profile: RunProfile;
 }
-async function e2e(input: string, args: string[]): Promise<E2E> {
+async function e2e(input: string, args: string[], denoFlags: string[] = []): Promise<E2E> {
   const t0 = performance.now();
   const r = await new Deno.Command("/usr/bin/time", {
     args: [
@@ -133,6 +133,7 @@ async function e2e(input: string, args: string[]): Promise<E2E> {
       "run",
       "--allow-all",
       "--unstable-kv",
+      ...denoFlags,
       `${ROOT}/infra/deno/main.ts`,
       input,
       "--json",
@@ -298,8 +299,8 @@ if (!values.quick) {
   console.log(`end to end .nii, 64×64×36×1000, defaults   ${fmt(l)}`);
   await Deno.remove(longPath);
 
-  // A function's working set on 104×104×72 frames: each Web Worker reports the largest JS heap +
-  // ArrayBuffers + WebAssembly memory of its own isolate (what a 128 MB Worker isolate counts).
+  // A function's working set on 104×104×72 frames: each Web Worker reports the largest live JS
+  // heap + ArrayBuffers + WebAssembly memory of its own isolate (what must fit a 128 MB Worker).
   const big = await simulateRun({
     dims: [104, 104, 72],
     voxelSize: [2, 2, 2],
@@ -318,7 +319,8 @@ if (!values.quick) {
       false,
     ),
   );
-  const b = await e2e(bigPath, ["--workers", "2"]);
+  // With gc exposed, each sample follows a full collection: live data, not garbage yet to go.
+  const b = await e2e(bigPath, ["--workers", "2"], ["--v8-flags=--expose-gc"]);
   const measured = b.profile.invocations.filter((i) => i.peakMb !== undefined);
   const peaks = measured.map((i) => `${i.phase} ${i.peakMb!.toFixed(0)}`);
   const worst = Math.max(...measured.map((i) => i.peakMb!));

@@ -11,11 +11,11 @@ import { createEstimateScratch, estimateFrame } from "../../../shared/estimate/e
 import { mulberry32 } from "../../../shared/estimate/prng.ts";
 import { bsplineCoefficients } from "../../../shared/interp/bspline_prefilter.ts";
 import { gaussianSmooth, smoothingTaps } from "../../../shared/smooth.ts";
-import { loadWasmEstimator } from "../../../shared/wasm/wasm_kernels.ts";
+import { acquireWork, openWasmEstimator, releaseWork } from "../../../shared/wasm/wasm_kernels.ts";
 import type { Mat4 } from "../../../shared/rigid.ts";
 import { blobImage, centredAffine, motionMatrix } from "../../helpers/simulate.ts";
 
-const wasm = loadWasmEstimator();
+const wasm = openWasmEstimator();
 
 function sameBits(a: Float32Array, b: Float32Array, what: string): void {
   assertEquals(a.length, b.length, `${what}: length`);
@@ -84,4 +84,17 @@ Deno.test("wasm estimation equals JS estimation bit for bit: trilinear and quadr
       });
     }
   }
+});
+
+Deno.test("the work memory: handed to one owner at a time, reused once released", () => {
+  const a = {}, b = {}, c = {};
+  wasm!.release(); // this file's estimator held it
+  const first = acquireWork(a);
+  const second = acquireWork(b); // taken: b gets an instance of its own
+  assert(first.memory !== second.memory, "a second owner gets its own memory");
+  releaseWork(b); // not the work instance's owner: no effect
+  assert(acquireWork(c).memory !== first.memory, "still taken by a");
+  releaseWork(a);
+  assert(acquireWork(c).memory === first.memory, "reused after release");
+  releaseWork(c);
 });
