@@ -326,7 +326,7 @@ if (!values.quick) {
   const worst = Math.max(...measured.map((i) => i.peakMb!));
   console.log(
     `function working set, 104×104×72 frames  ${worst.toFixed(0)} MB at most ` +
-      `(its isolate's JS heap + ArrayBuffers + WebAssembly memory, per invocation: ${
+      `(its isolate's live JS heap + ArrayBuffers + WebAssembly memory, per invocation: ${
         peaks.join(", ")
       })`,
   );
