@@ -85,11 +85,6 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const reading = { ms: 0 };
   let peak = 0;
   try {
-    await estimateFrames();
-  } finally {
-    scratch.wasm?.release(); // its memory serves this isolate's next task
-  }
-  async function estimateFrames(): Promise<void> {
     for await (
       const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)
     ) {
@@ -113,6 +108,8 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
         if (ports.memory) peak = Math.max(peak, ports.memory());
       }
     }
+  } finally {
+    scratch.wasm?.release(); // its memory serves this isolate's next task
   }
   await batch.flush();
   const t2 = performance.now();
