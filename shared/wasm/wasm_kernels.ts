@@ -121,10 +121,18 @@ export interface Exports {
 const MAT = 65536; // 12 f64
 const SCRATCH = MAT + 128; // weights, offsets (512 B), then the piece table (≤ 512 B)
 const POLES = MAT + 2048; // 3 axes × 3 poles × [z, horizon, z^(n−1)]
-const DATA = MAT + 4096;
+/** The first byte free for volumes (above the fixed blocks). */
+export const DATA = MAT + 4096;
 const PAGE = 65536;
 
-const align = (n: number) => Math.ceil(n / 16) * 16;
+/** `n` bytes rounded up to a 16-byte boundary (SIMD loads). */
+export const align = (n: number) => Math.ceil(n / 16) * 16;
+
+/** Grow `mem` (never shrinks) so that it holds `end` bytes. */
+export function growTo(mem: WebAssembly.Memory, end: number): void {
+  const need = Math.ceil(end / PAGE) - mem.buffer.byteLength / PAGE;
+  if (need > 0) mem.grow(need);
+}
 
 /** The prefilter of `poles` in place on the f32 volume at byte `c` of the instance's memory. */
 function prefilterAt(
@@ -232,9 +240,7 @@ function create(): WasmKernels {
     const a = DATA, b = a + align(n3 * 4), d = b + align(n3 * 4);
     const buf = d + align(n3 * 8);
     const acc = buf + align(Math.max(nx * ny, nx * nz) * 8);
-    const end = acc + align((Math.max(nx, ny) + 2) * 8);
-    const need = Math.ceil(end / PAGE) - mem.buffer.byteLength / PAGE;
-    if (need > 0) mem.grow(need);
+    growTo(mem, acc + align((Math.max(nx, ny) + 2) * 8));
     return { n3, a, b, d, buf, acc };
   };
   const f32 = (at: number, n: number) => new Float32Array(mem.buffer, at, n);
@@ -285,8 +291,7 @@ function create(): WasmKernels {
         throw new RangeError(`Cannot compute coverage: mask holds fewer than ${n3} voxels`);
       }
       const mats = DATA, at = mats + align(v2vs.length * 96);
-      const need = Math.ceil((at + n3) / PAGE) - mem.buffer.byteLength / PAGE;
-      if (need > 0) mem.grow(need);
+      growTo(mem, at + n3);
       const m = new Float64Array(mem.buffer, mats, v2vs.length * 12);
       v2vs.forEach((v, f) => {
         for (let i = 0; i < 12; i++) m[f * 12 + i] = v[i]!;
@@ -377,10 +382,6 @@ function createEstimator(): WasmEstimator {
   let loadedAt = { px: 0, py: 0, pz: 0, cols: 0, sw: 0 };
   let prepared = 0; // voxels of the prepared frame
 
-  const grow = (end: number) => {
-    const need = Math.ceil(end / PAGE) - mem.buffer.byteLength / PAGE;
-    if (need > 0) mem.grow(need);
-  };
   const setDims = (d: readonly [number, number, number]) => {
     if (d[0] === dims[0] && d[1] === dims[1] && d[2] === dims[2]) return;
     const [nx, ny, nz] = d;
@@ -391,7 +392,7 @@ function createEstimator(): WasmEstimator {
     const atf = taps + align(3 * 1024 * 8);
     const drop = atf + align(NCOL * 8);
     const pts = drop + align(NCOL * NCOL * 8);
-    grow(pts);
+    growTo(mem, pts);
     dims = [nx, ny, nz];
     at = { A, B, T, buf, acc, taps, atf, drop, pts };
     loaded = null;
@@ -404,7 +405,7 @@ function createEstimator(): WasmEstimator {
     const n = p.n;
     const px = at.pts, py = px + align(n * 8), pz = py + align(n * 8);
     const cols = pz + align(n * 8), sw = cols + align(n * NCOL * 8);
-    grow(sw + align(p.sw ? n * 8 : 0));
+    growTo(mem, sw + align(p.sw ? n * 8 : 0));
     new Float64Array(mem.buffer, px, n).set(p.px.subarray(0, n));
     new Float64Array(mem.buffer, py, n).set(p.py.subarray(0, n));
     new Float64Array(mem.buffer, pz, n).set(p.pz.subarray(0, n));

@@ -13,11 +13,7 @@
  * @module
  */
 import { SlabStats, type SlabSums } from "../slab_stats.ts";
-import { acquireWork, type Exports, releaseWork } from "./wasm_kernels.ts";
-
-const PAGE = 65536;
-const BASE = 2 * PAGE; // above the module's fixed blocks
-const align = (n: number) => Math.ceil(n / 16) * 16;
+import { acquireWork, align, DATA, type Exports, growTo, releaseWork } from "./wasm_kernels.ts";
 
 export class WasmSlabStats implements SlabSums {
   readonly n3: number;
@@ -39,13 +35,12 @@ export class WasmSlabStats implements SlabSums {
     this.frames = frames;
     this.batch = batch;
     this.#ex = acquireWork(this);
-    const data = BASE, prev = data + align((4 * n3 + frames) * 8);
+    const data = DATA, prev = data + align((4 * n3 + frames) * 8);
     const br = prev + align(n3 * 4), fr = br + align(brain ? n3 : 0);
     const cv = fr + align(batch * n3 * 4), ssd = cv + align(batch * n3);
     const end = ssd + align(batch * 8);
     const mem = this.#ex.memory;
-    const need = Math.ceil(end / PAGE) - mem.buffer.byteLength / PAGE;
-    if (need > 0) mem.grow(need);
+    growTo(mem, end);
     this.#at = { data, prev, brain: brain ? br : 0, frames: fr, covers: cv, ssd };
     if (brain) new Uint8Array(mem.buffer, br, n3).set(brain.subarray(0, n3));
     new Float64Array(mem.buffer, data, 4 * n3 + frames).fill(0);
