@@ -86,44 +86,41 @@ export function referenceFrame(ref: RefChoice): number {
 }
 
 /**
- * Frames put together from voxel bytes arriving in arbitrary chunks. A
- * frame's bytes are gathered as they come and only then copied into the one
- * frame buffer, so a header that claims more than the file holds never makes
- * it allocate more than the file's bytes.
+ * One frame's bytes picked out of voxel bytes arriving in arbitrary chunks
+ * (the other frames pass by untouched). The frame's pieces are kept as they
+ * come and joined only once all are there, so a header that claims more than
+ * the file holds never makes it allocate more than the file's bytes.
  */
-class FrameAssembler {
-  #size: number;
+class FramePicker {
+  readonly #start: number;
+  readonly #size: number;
+  #offset = 0;
   #parts: Uint8Array[] = [];
   #held = 0;
-  #frame: Uint8Array | null = null;
-  constructor(frameBytes: number) {
+  constructor(frame: number, frameBytes: number) {
+    this.#start = frame * frameBytes;
     this.#size = frameBytes;
   }
 
-  /** Feed a chunk; calls `onFrame` with each completed frame's bytes (a reused buffer). */
-  add(chunk: Uint8Array, onFrame: (bytes: Uint8Array) => void): void {
-    let o = 0;
-    while (o < chunk.length) {
-      const take = Math.min(this.#size - this.#held, chunk.length - o);
-      if (this.#held === 0 && take === this.#size) {
-        onFrame(chunk.subarray(o, o + take)); // a whole frame inside the chunk: no copy
-      } else {
-        this.#parts.push(chunk.slice(o, o + take));
-        this.#held += take;
-        if (this.#held === this.#size) {
-          const f = (this.#frame ??= new Uint8Array(this.#size));
-          let p = 0;
-          for (const part of this.#parts) {
-            f.set(part, p);
-            p += part.length;
-          }
-          this.#parts = [];
-          this.#held = 0;
-          onFrame(f);
-        }
-      }
-      o += take;
+  /** Feed the next chunk; returns the frame's bytes once the chunk completing it arrives. */
+  add(chunk: Uint8Array): Uint8Array | null {
+    const at = this.#offset;
+    this.#offset += chunk.length;
+    const from = Math.max(this.#start, at), to = Math.min(this.#start + this.#size, this.#offset);
+    if (from >= to) return null;
+    const piece = chunk.subarray(from - at, to - at);
+    if (piece.length === this.#size) return piece; // the whole frame inside one chunk: no copy
+    this.#parts.push(piece.slice());
+    this.#held += piece.length;
+    if (this.#held < this.#size) return null;
+    const bytes = new Uint8Array(this.#size);
+    let p = 0;
+    for (const part of this.#parts) {
+      bytes.set(part, p);
+      p += part.length;
     }
+    this.#parts = [];
+    return bytes;
   }
 }
 
@@ -153,28 +150,25 @@ export async function openRun(
   }
   const n3 = frameVoxels(layout);
   const refT = referenceFrame(options.ref);
-  // frame-sized buffers appear with the first whole frame: a header that claims
+  // the reference's buffer appears once its bytes are all read: a header that claims
   // more than the file holds never makes pass 1 allocate what it claims
   let reference: Float32Array | null = null;
-  const frames = new FrameAssembler(frameBytes(layout));
-  let t = 0;
-  const onFrame = (bytes: Uint8Array) => {
-    if (t === refT) {
-      reference = new Float32Array(n3);
-      decodeVoxels(
-        bytes,
-        layout.datatype,
-        layout.littleEndian,
-        layout.slope,
-        layout.inter,
-        reference,
-      );
-      infToNaN(reference);
-      onReference?.(reference, layout);
-    }
-    t++;
-  };
-  for await (const chunk of reader.voxels()) frames.add(chunk, onFrame);
+  const picker = new FramePicker(refT, frameBytes(layout));
+  for await (const chunk of reader.voxels()) {
+    const bytes = reference ? null : picker.add(chunk);
+    if (!bytes) continue;
+    reference = new Float32Array(n3);
+    decodeVoxels(
+      bytes,
+      layout.datatype,
+      layout.littleEndian,
+      layout.slope,
+      layout.inter,
+      reference,
+    );
+    infToNaN(reference);
+    onReference?.(reference, layout);
+  }
   if (!reference) throw new Error(`Cannot open ${input.name}: frame ${refT} was not read`);
   const staged: NiftiHeader = {
     ...secondsTr(h),

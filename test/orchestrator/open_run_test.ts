@@ -84,3 +84,36 @@ Deno.test("pass 2: an input that changed since pass 1 stores nothing", async () 
   assertEquals(keys, ["run.nii"]);
   assert(![...Deno.readDirSync(dir)].some((e) => e.name.endsWith(".part")), "no temporary file");
 });
+
+Deno.test("pass 1: a reference frame split over many small chunks is put back together", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "realign-chunks-" });
+  const nii = buildNifti(spec);
+  await new LocalFolderStore(dir).put("run.nii", nii);
+  const whole = await readNifti(nii, "run.nii");
+  // the same folder, but every stream arrives 13 bytes at a time
+  class SmallChunks extends LocalFolderStore {
+    override async getStream(key: string) {
+      const bytes = await this.get(key);
+      if (!bytes) return null;
+      let o = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (o >= bytes.length) return c.close();
+          c.enqueue(bytes.slice(o, o + 13));
+          o += 13;
+        },
+      });
+    }
+  }
+  const store = new SmallChunks(dir);
+  for (const ref of [0, 1, 3]) {
+    const run = await openRun({ name: "run.nii", store, key: "run.nii" }, zlibCompression, {
+      ref,
+    });
+    assertEquals(
+      Array.from(run.reference),
+      Array.from(whole.data.subarray(ref * N3, (ref + 1) * N3)),
+      `reference frame ${ref}`,
+    );
+  }
+});
