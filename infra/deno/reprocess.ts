@@ -6,24 +6,12 @@
  *
  * @module
  */
-import { JobService } from "../../orchestrator/job_service.ts";
-import { KvJobStore } from "./kv_job_store.ts";
-import { openBucket } from "./open_bucket.ts";
 import { serveConfig } from "./serve_config.ts";
-import { chooseInvoker } from "./store_layout.ts";
-import { runtimePorts } from "./runtime_ports.ts";
+import { openServiceRuntime } from "./service_runtime.ts";
 
 const cfg = serveConfig(Deno.args);
-const { layout } = cfg;
-await Deno.mkdir(layout.objects, { recursive: true });
-const jobs = await KvJobStore.open(layout.kvPath);
-const bucket = await openBucket(layout.objects, cfg.s3);
-const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
-const ports = runtimePorts(bucket, jobs, invoker);
-const service = new JobService({
-  ports,
-  bucket,
-});
+const runtime = await openServiceRuntime(cfg);
+const { service } = runtime;
 let code = 0;
 try {
   const report = await service.reprocess();
@@ -38,8 +26,6 @@ try {
   console.log(JSON.stringify({ ...report, states }));
   if (report.errors.length > 0) code = 1;
 } finally {
-  await invoker.close();
-  await ports.rasterizer.close?.();
-  jobs.close();
+  await runtime.close();
 }
 Deno.exit(code);

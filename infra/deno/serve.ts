@@ -10,27 +10,15 @@
  * @module
  */
 import { handleApi } from "../../orchestrator/http_api.ts";
-import { JobService } from "../../orchestrator/job_service.ts";
 import { watchInbox } from "./inbox_watcher.ts";
-import { KvJobStore } from "./kv_job_store.ts";
-import { openBucket } from "./open_bucket.ts";
 import { serveConfig } from "./serve_config.ts";
-import { chooseInvoker } from "./store_layout.ts";
-import { runtimePorts } from "./runtime_ports.ts";
+import { openServiceRuntime } from "./service_runtime.ts";
 
 const cfg = serveConfig(Deno.args);
 const log = (line: string) => console.log(`realign serve: ${line}`);
 const { layout } = cfg;
-await Deno.mkdir(layout.objects, { recursive: true });
-const jobs = await KvJobStore.open(layout.kvPath);
-const bucket = await openBucket(layout.objects, cfg.s3);
-const invoker = chooseInvoker(layout, cfg.workers, cfg.functionsUrl, cfg.s3);
-const ports = runtimePorts(bucket, jobs, invoker);
-const service = new JobService({
-  ports,
-  bucket,
-  log,
-});
+const runtime = await openServiceRuntime(cfg, log);
+const { service, bucket } = runtime;
 
 if (cfg.cron) {
   Deno.cron("realign reprocess", cfg.cron, async () => {
@@ -50,10 +38,7 @@ if (cfg.inbox) log(`watching ${cfg.inbox}`);
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.addSignalListener(signal, () => {
     watcher?.close();
-    Promise.all([invoker.close(), ports.rasterizer.close?.()]).finally(() => {
-      jobs.close();
-      Deno.exit(0);
-    });
+    runtime.close().finally(() => Deno.exit(0));
   });
 }
 log(
