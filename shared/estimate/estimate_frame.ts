@@ -38,8 +38,9 @@ import { solveSpd } from "./solve7.ts";
 
 /** Reusable buffers for {@link estimateFrame}: allocate once per model, reuse per frame. */
 export interface EstimateScratch {
-  smoothed: Float32Array;
-  tmp: Float32Array;
+  /** The JS path's smoothed frame and its scratch, made on its first use. */
+  smoothed: Float32Array | null;
+  tmp: Float32Array | null;
   /** The smoothing's taps per axis (the model's FWHM at its voxel size). */
   taps: [Float64Array, Float64Array, Float64Array];
   /**
@@ -85,10 +86,9 @@ export function createEstimateScratch(
   model: ReferenceModel,
   opts: { wasm?: boolean } = {},
 ): EstimateScratch {
-  const n = model.dims[0] * model.dims[1] * model.dims[2];
   return {
-    smoothed: new Float32Array(n),
-    tmp: new Float32Array(n),
+    smoothed: null,
+    tmp: null,
     taps: smoothingTaps(model.voxelSize, model.smoothFwhm),
     wasm: opts.wasm === false ? null : openWasmEstimator(),
     ata: new Float64Array(NCOL * NCOL),
@@ -119,20 +119,21 @@ export function estimateFrame(
     else if (v !== 0) nonZero = true;
   }
   if (!nonZero) throw new RegistrationError(frameIndex, "the frame is blank (all zero or NaN)");
-  const f = scratch.smoothed;
   const degree = model.settings.degree;
   // WebAssembly: smoothing, prefilter and sampling inside the module (frames without NaN).
   const wasm = !hasNaN && (degree === 1 || degree === 2) && frame instanceof Float32Array
     ? scratch.wasm
     : null;
+  let mov: MovingFrame | null = null; // the JS path's frame (the WebAssembly one keeps its own)
   if (wasm) wasm.prepareFrame(frame as Float32Array, model.dims, scratch.taps, degree as 1 | 2);
   else {
+    const f = (scratch.smoothed ??= new Float32Array(nvox));
+    scratch.tmp ??= new Float32Array(nvox);
     gaussianSmooth(frame, model.dims, model.voxelSize, model.smoothFwhm, f, scratch.tmp);
     // In place: f holds the coefficients (the WebAssembly prefilter where it runs: same bits).
     if (degree >= 2) resampleKernels().bsplineCoefficients(f, model.dims, degree, f);
+    mov = { f, dims: model.dims, degree, raw: hasNaN ? frame : null };
   }
-
-  const mov: MovingFrame = { f, dims: model.dims, degree, raw: hasNaN ? frame : null };
   const { ata, atf, sol, work } = scratch;
   const a = model.affine, ai = model.affineInv;
   let m = identity4();
@@ -156,7 +157,7 @@ export function estimateFrame(
       atf.fill(0);
       const used = wasm
         ? wasm.accumulate(pts, degree as 1 | 2, v, atf, ata)
-        : accumulate(pts, mov, v, atf, ata);
+        : accumulate(pts, mov!, v, atf, ata);
       const visited = Math.ceil(pts.n / pts.stride);
       if (used < MIN_POINTS) {
         throw new RegistrationError(
