@@ -37,6 +37,19 @@ async function readMask(
   return bytes;
 }
 
+/**
+ * Zero the frame and its coverage outside `mask`. A function of its own, so
+ * the per-frame closure that calls it has no loop to compile.
+ */
+function applyMask(mask: Uint8Array, frame: Float32Array, covered: Uint8Array): void {
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] === 0) {
+      frame[i] = 0;
+      covered[i] = 0;
+    }
+  }
+}
+
 /** Output bytes gathered before they are encoded and (for gzip) deflated as one piece. */
 const OUT_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Resliced frames (Float32) held for one batch of the slab's sums: at most 8 frames. */
@@ -95,14 +108,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     }
     covered.fill(1);
     kernels.coverage([nx, ny, nz], [v2v], covered);
-    if (mask) {
-      for (let i = 0; i < n3; i++) {
-        if (mask[i] === 0) {
-          frameOut[i] = 0;
-          covered[i] = 0;
-        }
-      }
-    }
+    if (mask) applyMask(mask, frameOut, covered);
   };
 
   // The slab is produced a few frames at a time: frames are read in chunks,

@@ -98,6 +98,28 @@ export function createEstimateScratch(
   };
 }
 
+const enum FrameContent {
+  Blank,
+  Finite,
+  HasNaN,
+}
+
+/**
+ * Whether the frame's first `nvox` voxels are all zero or NaN, finite, or
+ * include a NaN. Its own small function: the loop is compiled on its own,
+ * not as part of {@link estimateFrame} (whose compile then costs less).
+ */
+function frameContent(frame: ArrayLike<number>, nvox: number): FrameContent {
+  let hasNaN = false, nonZero = false;
+  for (let i = 0; i < nvox; i++) {
+    const v = frame[i]!;
+    if (v !== v) hasNaN = true;
+    else if (v !== 0) nonZero = true;
+  }
+  if (!nonZero) return FrameContent.Blank;
+  return hasNaN ? FrameContent.HasNaN : FrameContent.Finite;
+}
+
 /**
  * Estimates the rigid correction of one frame (same grid as the reference).
  * Throws {@link RegistrationError} naming `frameIndex` for a blank frame, a
@@ -112,13 +134,11 @@ export function estimateFrame(
   const [nx, ny, nz] = model.dims;
   const nvox = nx * ny * nz;
   if (frame.length < nvox) throw new RangeError(`Cannot estimate: fewer than ${nvox} voxels`);
-  let hasNaN = false, nonZero = false;
-  for (let i = 0; i < nvox; i++) {
-    const v = frame[i]!;
-    if (v !== v) hasNaN = true;
-    else if (v !== 0) nonZero = true;
+  const content = frameContent(frame, nvox);
+  const hasNaN = content === FrameContent.HasNaN;
+  if (content === FrameContent.Blank) {
+    throw new RegistrationError(frameIndex, "the frame is blank (all zero or NaN)");
   }
-  if (!nonZero) throw new RegistrationError(frameIndex, "the frame is blank (all zero or NaN)");
   const degree = model.settings.degree;
   // WebAssembly: smoothing, prefilter and sampling inside the module (frames without NaN).
   const wasm = !hasNaN && (degree === 1 || degree === 2) && frame instanceof Float32Array
