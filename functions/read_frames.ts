@@ -37,8 +37,10 @@ export interface FrameChunk {
 
 /**
  * Frames `start..end` of the staged run, a range request of whole frames
- * (about {@link CHUNK_BYTES}) at a time, so a function holds a chunk, not
- * its slab. Time spent waiting for the store is added to `timing.ms`.
+ * (about {@link CHUNK_BYTES}) at a time, so a function holds a chunk (and
+ * the next, requested while it works on this one), not its slab: the store's
+ * latency hides behind the compute. Time spent waiting for the store is
+ * added to `timing.ms`.
  */
 export async function* frameChunks(
   objects: ObjectStore,
@@ -49,11 +51,20 @@ export async function* frameChunks(
   timing: { ms: number } = { ms: 0 },
 ): AsyncGenerator<FrameChunk> {
   const per = Math.max(1, Math.floor(CHUNK_BYTES / frameBytes(run)));
-  for (let first = start; first < end; first += per) {
+  const request = (first: number) => {
     const count = Math.min(per, end - first);
+    const bytes = readFrames(objects, key, run, first, first + count);
+    bytes.catch(() => {}); // awaited below; not an unhandled rejection if the caller stops early
+    return { first, count, bytes };
+  };
+  // One request ahead: the next chunk is read while the caller works on this one.
+  let next = start < end ? request(start) : null;
+  while (next) {
     const t0 = performance.now();
-    const bytes = await readFrames(objects, key, run, first, first + count);
+    const bytes = await next.bytes;
     timing.ms += performance.now() - t0;
+    const { first, count } = next;
+    next = first + count < end ? request(first + count) : null;
     yield { first, count, bytes };
   }
 }
