@@ -35,6 +35,12 @@ const { values } = parseArgs({
 const frames = Number(values.frames ?? 200);
 /** Runs per end-to-end figure (the median is printed); `--quick`: one. */
 const REPEAT = values.quick ? 1 : 3;
+/**
+ * Interleaved pairs of 2-worker and 1-worker runs for the speed-up (the
+ * median pair ratio is printed, with the range: on this shared machine one
+ * pair's ratio can be 20 % off another's).
+ */
+const PAIRS = values.quick ? 1 : 7;
 const dims: [number, number, number] = [64, 64, 36];
 const n3 = dims[0] * dims[1] * dims[2];
 
@@ -170,11 +176,20 @@ async function e2eMedian(input: string, args: string[], times = REPEAT): Promise
 }
 /** {@link e2eMedian} of several configurations, their runs interleaved (same drift for each). */
 async function e2eMedians(configs: [string, string[]][], times = REPEAT): Promise<E2E[]> {
+  return summarise(await e2eRuns(configs, times));
+}
+/** Every run of each configuration, interleaved: `times` rounds of one run each. */
+async function e2eRuns(configs: [string, string[]][], times: number): Promise<E2E[][]> {
   const runs: E2E[][] = configs.map(() => []);
   for (let i = 0; i < times; i++) {
     for (const [c, [input, args]] of configs.entries()) runs[c]!.push(await e2e(input, args));
   }
+  return runs;
+}
+/** Per configuration: the run of median seconds, with the median of each phase and the peak. */
+function summarise(runs: E2E[][]): E2E[] {
   return runs.map((rs) => {
+    const times = rs.length;
     const mid = rs.slice().sort((a, b) => a.seconds - b.seconds)[Math.floor((times - 1) / 2)]!;
     const timings: Record<string, number> = {};
     for (const k of Object.keys(mid.timings)) timings[k] = median(rs.map((r) => r.timings[k] ?? 0));
@@ -192,10 +207,11 @@ const fmt = (r: E2E) =>
   })`;
 
 // 2 workers and 1 worker interleaved, for the speed-up below
-const [nii1, one] = await e2eMedians(
+const pairRuns = await e2eRuns(
   [[niiPath, ["--interp", "1", "--workers", "2"]], [niiPath, ["--interp", "1", "--workers", "1"]]],
-  REPEAT,
+  values.quick ? 1 : PAIRS,
 );
+const [nii1, one] = summarise(pairRuns);
 console.log(`end to end .nii, --interp 1, 2 workers     ${fmt(nii1)}`);
 const gz1 = await e2eMedian(gzPath, ["--interp", "1", "--workers", "2"]);
 console.log(`end to end .nii.gz, --interp 1, 2 workers  ${fmt(gz1)}`);
@@ -222,8 +238,12 @@ console.log(`end to end .nii, defaults, 2 workers       ${fmt(def)}`);
 if (!values.quick) {
   const phases = (r: E2E) => (r.timings.estimate ?? 0) + (r.timings.reslice ?? 0);
   console.log(`end to end .nii, --interp 1, 1 worker      ${fmt(one)}`);
+  const ratios = pairRuns[0]!.map((two, i) => phases(pairRuns[1]![i]!) / phases(two));
   console.log(
-    `estimate + reslice speed-up, 2 vs 1 worker ${(phases(one) / phases(nii1)).toFixed(2)}×`,
+    `estimate + reslice speed-up, 2 vs 1 worker ${median(ratios).toFixed(2)}× ` +
+      `(median of ${ratios.length} interleaved pairs; range ${Math.min(...ratios).toFixed(2)}–${
+        Math.max(...ratios).toFixed(2)
+      })`,
   );
   console.log(
     `estimation frames/s (2 workers, e2e)       ${
@@ -237,8 +257,9 @@ if (!values.quick) {
   );
   // A long-lived pool (as `deno task serve` keeps one): jobs run one after another in one
   // process; the first job of each pool compiles its workers' code and is left out.
+  // One pool after the other (two pools side by side slow each other's jobs down).
   const warm = async (workers: number, jobs: number): Promise<number[]> => {
-    const store = await Deno.makeTempDir({ dir, prefix: "warm-" });
+    const store = await Deno.makeTempDir({ dir, prefix: `warm${workers}-` });
     const layout = storeLayout(store);
     await Deno.mkdir(layout.objects, { recursive: true });
     const kv = await KvJobStore.open(layout.kvPath);
@@ -268,11 +289,14 @@ if (!values.quick) {
     }
     return out;
   };
-  const [w1, w2] = [await warm(1, 5), await warm(2, 5)];
+  const [w1, w2] = [await warm(1, PAIRS + 1), await warm(2, PAIRS + 1)];
+  const range = (v: number[]) =>
+    `${(Math.min(...v) / 1000).toFixed(2)}–${(Math.max(...v) / 1000).toFixed(2)} s`;
   console.log(
-    `estimate + reslice speed-up, 2 vs 1 worker, warm pool (jobs 2–5 in one process) ${
+    `estimate + reslice speed-up, 2 vs 1 worker, warm pool (jobs 2–${PAIRS + 1} in one process) ${
       (median(w1) / median(w2)).toFixed(2)
-    }× (${(median(w1) / 1000).toFixed(2)} s vs ${(median(w2) / 1000).toFixed(2)} s)`,
+    }× (medians ${(median(w1) / 1000).toFixed(2)} s vs ${(median(w2) / 1000).toFixed(2)} s; ` +
+      `ranges ${range(w1)} and ${range(w2)})`,
   );
 }
 if (!values.quick) {
