@@ -28,6 +28,11 @@ export async function readFrames(
 /** Frames read per range request, at most this many bytes (at least one frame). */
 export const CHUNK_BYTES = 2 * 1024 * 1024;
 
+/** Frames in one chunk of {@link frameChunks}: about {@link CHUNK_BYTES}, at least one. */
+export function framesPerChunk(run: RunLayout): number {
+  return Math.max(1, Math.floor(CHUNK_BYTES / frameBytes(run)));
+}
+
 /** A run of whole frames: frames `first .. first + count` as stored. */
 export interface FrameChunk {
   first: number;
@@ -50,7 +55,7 @@ export async function* frameChunks(
   end: number,
   timing: { ms: number } = { ms: 0 },
 ): AsyncGenerator<FrameChunk> {
-  const per = Math.max(1, Math.floor(CHUNK_BYTES / frameBytes(run)));
+  const per = framesPerChunk(run);
   const request = (first: number) => {
     const count = Math.min(per, end - first);
     const bytes = readFrames(objects, key, run, first, first + count);

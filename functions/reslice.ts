@@ -21,7 +21,7 @@ import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { resampleKernels } from "../shared/resample_kernels.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
-import { frameChunks } from "./read_frames.ts";
+import { frameChunks, framesPerChunk } from "./read_frames.ts";
 
 /** A Uint8 mask object, or null when no key is given. */
 async function readMask(
@@ -69,7 +69,10 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const mask = await readMask(ports, task.maskKey, n3);
   const brain = await readMask(ports, task.brainKey, n3);
   const readMs = performance.now() - t0;
-  const frameIn = new Float32Array(n3);
+  // A chunk's frames, decoded: the raw sums take them in one pass (see ReportPart.addRawFrames),
+  // then each is resampled from here (a B-spline's coefficients overwrite their frame).
+  const decoded = new Float32Array(framesPerChunk(run) * n3);
+  let frameIn = decoded.subarray(0, n3);
   // Resliced frames wait in a small batch for the slab's sums (see SlabStats.addFrames).
   const batchSize = Math.max(1, Math.min(8, Math.floor(STATS_BATCH_BYTES / (n3 * 4))));
   // WebAssembly sums where they run: frames are resampled straight into their batch slots.
@@ -92,12 +95,10 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const aInv = invert4(a);
   const phase = task.slabKey ? "reslice" : "mean";
   const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
-  // Resample frame t (decoded into frameIn) into frameOut (masked); mark the voxels it covers.
+  // Resample frame t (frameIn: decoded, non-finite zeroed) into frameOut (masked); mark the
+  // voxels it covers.
   const finite = decodesFinite(run); // integer voxels: nothing to zero
-  // `k`: the frame's index in the slab, for the report part (−1: the frame before the slab).
-  const resampleFrame = (p: FrameParams, k: number) => {
-    if (!finite) zeroNonFinite(frameIn);
-    if (k >= 0) report?.addRaw(frameIn); // the raw frame, before its buffer turns into coefficients
+  const resampleFrame = (p: FrameParams) => {
     const m = mul4(task.toFirst, fromRows12(p.m));
     const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
     if (degree <= 1) {
@@ -126,11 +127,21 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     for await (
       const chunk of frameChunks(ports.objects, task.stagedKey, run, first, end, reading)
     ) {
+      const c0 = performance.now();
+      for (let k = 0; k < chunk.count; k++) {
+        const f = decoded.subarray(k * n3, (k + 1) * n3);
+        decodeFrameInto(chunk.bytes, run, k, f);
+        if (!finite) zeroNonFinite(f);
+      }
+      // the raw frames of the slab (not the one before it), before they turn into coefficients
+      const skip = Math.max(0, start - chunk.first);
+      if (chunk.count > skip) report?.addRawFrames(decoded, skip, chunk.count - skip);
+      computeMs += performance.now() - c0;
       for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
         const f0 = performance.now();
-        decodeFrameInto(chunk.bytes, run, t - chunk.first, frameIn);
+        frameIn = decoded.subarray((t - chunk.first) * n3, (t - chunk.first + 1) * n3);
         if (t < start) {
-          resampleFrame(prevParams!, -1);
+          resampleFrame(prevParams!);
           stats.setPrevious(frameOut);
           computeMs += performance.now() - f0;
           continue;
@@ -144,7 +155,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
         if (inBatch === 0) batchFirst = t - start;
         frameOut = outs[inBatch]!;
         covered = covers[inBatch]!;
-        resampleFrame(p, t - start);
+        resampleFrame(p);
         inBatch++;
         if (inBatch === batchSize || t === end - 1) {
           stats.addFrames(outs, covers, batchFirst, inBatch);

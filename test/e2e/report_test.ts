@@ -109,6 +109,14 @@ Deno.test("a simulated moved run: temporal SD in the brain is lower after realig
   const rep = await read("report");
   assert(rep.parts.length >= 2, `at least two slabs, got ${rep.parts.length}`);
   const before = combineReportParts(rep.parts, rep.frames, n3, nt, carpetRows(brain).length);
+  // every frame's raw voxels counted once (a slab's reads start a frame early, uncounted)
+  let worstMean = 0;
+  for (let i = 0; i < n3; i++) {
+    let sum = 0;
+    for (let t = 0; t < nt; t++) sum += sim.data[t * n3 + i]!;
+    worstMean = Math.max(worstMean, Math.abs(before.meanBefore[i]! - sum / nt));
+  }
+  assert(worstMean < 1e-3, `raw mean off the input's by up to ${worstMean}`);
   const after = combineStats((await read("mean")).parts, n3, nt, brain);
   let sb = 0, sa = 0, count = 0;
   for (let i = 0; i < n3; i++) {

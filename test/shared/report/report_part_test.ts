@@ -87,3 +87,17 @@ Deno.test("report parts: fewer carpet rows than brain voxels, an empty brain, ba
     "4 frames in the parts, expected 7",
   );
 });
+
+Deno.test("addRawFrames: a block of frames adds the same sums as addRaw frame by frame, bit for bit", () => {
+  const { raw } = runs();
+  // values whose sums round differently in another order: the order must be each voxel's frames
+  for (let j = 0; j < raw.length; j++) raw[j] = Math.fround(raw[j]! * 1.0000001 + 1e-3 * (j % 7));
+  const brain = new Uint8Array(N3).fill(1);
+  const byFrame = new ReportPart(brain, NT - 2);
+  for (let t = 2; t < NT; t++) byFrame.addRaw(raw.subarray(t * N3, (t + 1) * N3));
+  const byBlock = new ReportPart(brain, NT - 2);
+  byBlock.addRawFrames(raw, 2, 3); // frames 2..4, then 5..6 from a block starting at frame 5
+  byBlock.addRawFrames(raw.subarray(5 * N3), 0, 2);
+  assertEquals(Array.from(byBlock.data), Array.from(byFrame.data));
+  assertEquals(byBlock.data[1], [2, 3, 4, 5, 6].reduce((s, t) => s + raw[t * N3 + 1]!, 0));
+});
