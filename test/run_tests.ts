@@ -4,6 +4,7 @@
  * CI reads: `N passed, N failed`.
  *
  * Extra arguments are passed to `deno test` (e.g. a file or `--filter`).
+ * The tests' temporary folders go into one folder (TMPDIR), removed at the end.
  *
  * @module
  */
@@ -24,9 +25,12 @@ for (const prefix of ["infra/cloudflare", "test/helpers/s3rver"]) {
 }
 
 const args = Deno.args.length > 0 ? Deno.args : ["test/"];
+// The tests' temporary folders (runs, stores, outputs: hundreds of MB) go into one folder of this
+// run's, removed at the end, so a run leaves nothing behind in the system's temp folder.
+const tmp = await Deno.makeTempDir({ prefix: "realign-tests-" });
 const cmd = new Deno.Command(Deno.execPath(), {
   args: ["test", "--allow-all", "--unstable-kv", ...args],
-  env: { NO_COLOR: "1" },
+  env: { NO_COLOR: "1", TMPDIR: tmp },
   stdout: "piped",
   stderr: "inherit",
 });
@@ -39,6 +43,9 @@ for await (const chunk of child.stdout) {
   tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4000);
 }
 const status = await child.status;
+await Deno.remove(tmp, { recursive: true }).catch((e) =>
+  console.error(`could not remove the tests' temporary folder ${tmp}: ${e}`)
+);
 const m = [...tail.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].pop();
 const passed = m ? Number(m[1]) : 0;
 let failed = m ? Number(m[2]) : 0;
