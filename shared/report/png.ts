@@ -132,8 +132,8 @@ function filterImage(img: PngImage, adaptive: boolean): Uint8Array {
   const scratch = adaptive ? new Uint8Array(stride + 1) : out;
   for (let y = 0; y < height; y++) {
     const at = y * (stride + 1);
-    if (!adaptive) {
-      filterRow(pixels, y, stride, channels, 0, out, at);
+    if (!adaptive) { // filter 0: the row as it is
+      out.set(pixels.subarray(y * stride, (y + 1) * stride), at + 1);
       continue;
     }
     let best = filterRow(pixels, y, stride, channels, 0, out, at);
