@@ -19,7 +19,7 @@ import type { ObjectStore } from "../shared/ports/object_store.ts";
 import type { Rasterizer } from "../shared/ports/rasterizer.ts";
 import { carpetImage } from "../shared/report/carpet.ts";
 import { robustWindow, sliceMosaic } from "../shared/report/mosaic.ts";
-import { encodePngWith, type PngImage } from "../shared/report/png.ts";
+import { type PngImage, zlibPngEncoder } from "../shared/report/png.ts";
 import { carpetRows, ReportSum } from "../shared/report/report_part.ts";
 import { float64View } from "../shared/float64_view.ts";
 import { reportHtml } from "../shared/report/report_html.ts";
@@ -66,28 +66,17 @@ export function referenceText(ref: JobOptions["ref"]): string {
   return `frame ${ref}`;
 }
 
-/**
- * A PNG of `img`, deflated by the runtime's zlib, rows unfiltered: on these
- * mosaics and carpets zlib alone makes the smaller file (350 vs 362 KB of
- * report on the bench run), and it skips the per-row filter search.
- */
-function png(img: PngImage, compression: Compression): Promise<Uint8Array> {
-  return encodePngWith(img, (bytes, level) => compression.deflateSync(bytes, level), {
-    filter: "none",
-  });
-}
-
 /** A before/after pair of mosaics in one grey window (the "before" image's). */
 function mosaicPair(
   before: Float32Array,
   after: Float32Array,
   dims: [number, number, number],
-  compression: Compression,
+  png: (img: PngImage) => Promise<Uint8Array>,
 ): Promise<Uint8Array[]> {
   const window = robustWindow(before);
   return Promise.all([before, after].map((v) => {
     const m = sliceMosaic(v, dims, { window });
-    return png({ width: m.width, height: m.height, channels: 1, pixels: m.pixels }, compression);
+    return png({ width: m.width, height: m.height, channels: 1, pixels: m.pixels });
   }));
 }
 
@@ -124,13 +113,14 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
   }
   const before = sum.finish();
   const dims: [number, number, number] = [nx, ny, nz];
+  const png = zlibPngEncoder(ports.compression);
   const c = rows > 0
     ? carpetImage(before.carpet, rows, nt)
     : { width: nt, height: 1, pixels: new Uint8Array(nt).fill(128) };
   const [[meanBefore, meanAfter], [stdBefore, stdAfter], carpet] = await Promise.all([
-    mosaicPair(before.meanBefore, inp.stats.mean, dims, ports.compression),
-    mosaicPair(before.stdBefore, inp.stats.sd, dims, ports.compression),
-    png({ width: c.width, height: c.height, channels: 1, pixels: c.pixels }, ports.compression),
+    mosaicPair(before.meanBefore, inp.stats.mean, dims, png),
+    mosaicPair(before.stdBefore, inp.stats.sd, dims, png),
+    png({ width: c.width, height: c.height, channels: 1, pixels: c.pixels }),
   ]);
 
   const o = inp.options;

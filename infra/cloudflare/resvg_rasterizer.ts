@@ -10,7 +10,8 @@
 import wasm from "@resvg/resvg-wasm/index_bg.wasm";
 import dejavu from "dejavu-fonts-ttf/ttf/DejaVuSans.ttf";
 import type { Rasterizer } from "../../shared/ports/rasterizer.ts";
-import { makeResvgRasterizer, zlibPngEncoder } from "../deno/resvg_render.ts";
+import { makeResvgRasterizer } from "../deno/resvg_render.ts";
+import { zlibPngEncoder } from "../../shared/report/png.ts";
 import { zlibCompression } from "../deno/zlib_compression.ts";
 
 /** The Workers rasterizer (the wasm is instantiated on first use, once per isolate). */

@@ -13,10 +13,11 @@
  * @module
  */
 import type { Rasterizer } from "../../shared/ports/rasterizer.ts";
-import { makeResvgRasterizer, zlibPngEncoder } from "./resvg_render.ts";
+import { makeResvgRasterizer } from "./resvg_render.ts";
+import { zlibPngEncoder } from "../../shared/report/png.ts";
 import { zlibCompression } from "./zlib_compression.ts";
 
-export { BUNDLED_FONT_FAMILY, makeResvgRasterizer, zlibPngEncoder } from "./resvg_render.ts";
+export { BUNDLED_FONT_FAMILY, makeResvgRasterizer } from "./resvg_render.ts";
 
 /**
  * The Deno rasterizer; the wasm (2.5 MB) and the font load on first use. The

@@ -9,8 +9,7 @@
  */
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import type { Rasterizer, RasterOptions } from "../../shared/ports/rasterizer.ts";
-import type { Compression } from "../../shared/ports/compression.ts";
-import { encodePngWith, type PngImage } from "../../shared/report/png.ts";
+import type { PngImage } from "../../shared/report/png.ts";
 
 /** The family every text is drawn with. */
 export const BUNDLED_FONT_FAMILY = "DejaVu Sans";
@@ -27,21 +26,10 @@ function ensureWasm(wasm: BufferSource | WebAssembly.Module): Promise<void> {
 }
 
 /**
- * A PNG encoder for {@link makeResvgRasterizer}: resvg's pixels, no row
- * filters, deflated by the runtime's zlib (about half of resvg's own
- * encoding time on a plot, and a little smaller).
- */
-export function zlibPngEncoder(compression: Compression): (img: PngImage) => Promise<Uint8Array> {
-  return (img) =>
-    encodePngWith(img, (bytes, level) => compression.deflateSync(bytes, level), {
-      filter: "none",
-    });
-}
-
-/**
  * A rasterizer from resvg's wasm and font files (TTF/OTF bytes). `encode`,
  * when given, writes the PNG from resvg's RGBA pixels (a runtime's native
- * zlib is faster than resvg's own encoder in wasm); else resvg encodes it.
+ * zlib is faster than resvg's own encoder in wasm: `zlibPngEncoder` of
+ * `shared/report/png.ts`); else resvg encodes it.
  */
 export function makeResvgRasterizer(
   wasm: () => Promise<BufferSource | WebAssembly.Module>,
