@@ -132,8 +132,15 @@ export const FD_LIMIT = 0.5;
 /** …or standardised DVARS exceeds this (Nichols 2013). */
 export const STD_DVARS_LIMIT = 1.5;
 
-/** Add the slabs' partial sums into the run's mean, SD and DVARS, one slab's at a time. */
-async function runStats(inp: GatherInput, ports: GatherPorts): Promise<RunStats> {
+/**
+ * Add the slabs' partial sums into the run's mean, SD and DVARS (over the
+ * `brain` voxels), one slab's at a time.
+ */
+async function runStats(
+  inp: GatherInput,
+  ports: GatherPorts,
+  brain: Uint8Array,
+): Promise<RunStats> {
   const [nx, ny, nz, nt] = inp.layout.dims;
   const keys = jobKeys(inp.id);
   const sum = new StatsSum(nx * ny * nz, nt);
@@ -142,8 +149,6 @@ async function runStats(inp: GatherInput, ports: GatherPorts): Promise<RunStats>
     if (!bytes) throw new Error(`Cannot gather: partial sums of ${r.start}-${r.end} are missing`);
     sum.add(float64View(bytes));
   }
-  const brain = await ports.objects.get(keys.brain);
-  if (!brain) throw new Error("Cannot gather: the brain mask is missing");
   return sum.finish(brain);
 }
 
@@ -161,7 +166,9 @@ export async function gather(
   // The realigned image streams (I/O) while the rest is computed.
   const realigned = realignedImage(inp, ports).then((s) => ports.outputs.put(n.realigned, s));
   realigned.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-  const stats = await runStats(inp, ports);
+  const brain = await ports.objects.get(jobKeys(inp.id).brain);
+  if (!brain) throw new Error("Cannot gather: the brain mask is missing");
+  const stats = await runStats(inp, ports, brain);
   const mean = stats.mean;
   const [nx, ny, nz] = inp.layout.dims;
   const meanBytes = await encodeNifti(
@@ -203,6 +210,7 @@ export async function gather(
     fdThreshold: FD_LIMIT,
     stdDvarsThreshold: STD_DVARS_LIMIT,
     stats,
+    brain,
     names: n,
   }, ports);
   await realigned;

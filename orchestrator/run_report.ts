@@ -47,6 +47,8 @@ export interface ReportInput {
   stdDvarsThreshold: number;
   /** The realigned run's statistics (mean, SD, DVARS). */
   stats: RunStats;
+  /** The brain mask the DVARS were taken over; the carpet's rows are its voxels. */
+  brain: Uint8Array;
   names: Record<OutputKind, string>;
 }
 
@@ -102,8 +104,7 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
     .then((png) => ports.outputs.put(inp.names.png, png));
   plotPng.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
 
-  const brain = await ports.objects.get(keys.brain);
-  if (!brain) throw new Error("Cannot write the report: the brain mask is missing");
+  const brain = inp.brain;
   const rows = carpetRows(brain).length;
   const sum = new ReportSum(n3, nt, rows); // one slab's part held at a time
   for (const r of inp.ranges) {

@@ -29,7 +29,6 @@ Deno.test("writeReport: known mosaics, summary from the motion numbers, plot as 
   const v = new Float32Array(N3).map((_, i) => i + 1);
   const w = new Float32Array(N3).map((_, i) => (i % NX) + 1);
   const brain = new Uint8Array(N3).map((_, i) => (i % NX > 0 ? 1 : 0)); // x = 0 is not brain
-  await objects.put(keys.brain, brain);
   const ranges = [{ start: 0, end: 2 }, { start: 2, end: 3 }];
   for (const r of ranges) {
     const p = new ReportPart(brain, r.end - r.start);
@@ -72,6 +71,7 @@ Deno.test("writeReport: known mosaics, summary from the motion numbers, plot as 
       dvars: [0, 3, 5],
       stdDvars: [0, 1.2, 1.4],
     },
+    brain,
     names,
   }, { objects, outputs, rasterizer: resvgRasterizer, compression: zlibCompression });
 
