@@ -16,6 +16,7 @@ import { resampleKernels } from "../shared/resample_kernels.ts";
 import { decodeFrameInto, decodesFinite } from "../shared/run_frames.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import type { FrameEntry } from "../shared/ports/job_store.ts";
+import { EventLoopTurns } from "./event_loop.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { identity4, toRows12 } from "../shared/rigid.ts";
 import { frameChunks, readFloat32 } from "./read_frames.ts";
@@ -84,6 +85,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
   const reading = { ms: 0 };
   let peak = 0;
+  const turns = new EventLoopTurns();
   try {
     for await (
       const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)
@@ -104,11 +106,13 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
           const r = estimateFrame(model, frame, scratch, t);
           params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
         }
-        await batch.add({ frame: t, params });
+        batch.add({ frame: t, params });
+        await turns.turn(); // lets the read ahead and the batch's write advance
         if (ports.memory) peak = Math.max(peak, ports.memory());
       }
     }
   } finally {
+    turns.close();
     scratch.wasm?.release(); // its memory serves this isolate's next task
   }
   await batch.flush();

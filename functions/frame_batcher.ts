@@ -1,38 +1,67 @@
 /**
  * Batch per-frame writes to the job store: a function records frames as it
- * finishes them and flushes a few times a second (and at the end), so
- * progress stays live without one store round trip per frame.
+ * finishes them and a write goes out a few times a second (and at the end),
+ * so progress stays live without one store round trip per frame.
+ *
+ * A write runs while the function goes on with its next frames (the job
+ * store's round trip is not compute time); one write is in flight at a time,
+ * so batches land in order. A failed write is thrown by the next
+ * {@link FrameBatcher.add} or by {@link FrameBatcher.flush}.
  *
  * @module
  */
 
 export class FrameBatcher<T> {
-  readonly #flush: (items: T[]) => Promise<void>;
+  readonly #write: (items: T[]) => Promise<void>;
   readonly #intervalMs: number;
   #items: T[] = [];
   #last = performance.now();
-  /** Time spent flushing, ms. */
+  #writing: Promise<void> | null = null;
+  #failure: { error: unknown } | null = null;
+  /** Time spent waiting for writes (in {@link FrameBatcher.flush}), ms. */
   flushMs = 0;
 
-  constructor(flush: (items: T[]) => Promise<void>, intervalMs = 250) {
-    this.#flush = flush;
+  constructor(write: (items: T[]) => Promise<void>, intervalMs = 250) {
+    this.#write = write;
     this.#intervalMs = intervalMs;
   }
 
-  /** Record an item; flushes when the interval has passed. */
-  async add(item: T): Promise<void> {
+  /** Record an item; starts a write of the pending items when the interval has passed. */
+  add(item: T): void {
+    this.#throwIfFailed();
     this.#items.push(item);
-    if (performance.now() - this.#last >= this.#intervalMs) await this.flush();
+    if (!this.#writing && performance.now() - this.#last >= this.#intervalMs) this.#start();
   }
 
-  /** Write what is pending. */
+  /** Waits for the write in flight, then writes what is pending. */
   async flush(): Promise<void> {
-    if (this.#items.length === 0) return;
+    const t0 = performance.now();
+    await this.#writing;
+    this.#throwIfFailed();
+    if (this.#items.length > 0) {
+      this.#start();
+      await this.#writing;
+      this.#throwIfFailed();
+    }
+    this.flushMs += performance.now() - t0;
+  }
+
+  #start(): void {
     const items = this.#items;
     this.#items = [];
-    const t0 = performance.now();
-    await this.#flush(items);
-    this.#last = performance.now();
-    this.flushMs += this.#last - t0;
+    this.#writing = this.#write(items).then(
+      () => {
+        this.#writing = null;
+        this.#last = performance.now();
+      },
+      (error) => {
+        this.#writing = null;
+        this.#failure ??= { error };
+      },
+    );
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
   }
 }

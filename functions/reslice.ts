@@ -20,6 +20,7 @@ import { encodeVoxels } from "../shared/nifti/encode.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { resampleKernels } from "../shared/resample_kernels.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
+import { EventLoopTurns } from "./event_loop.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { frameChunks, framesPerChunk } from "./read_frames.ts";
 
@@ -120,6 +121,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   let computeMs = 0, crc = 0, rawLength = 0, deflatedLength = 0;
   const result: TaskResult = { fn: "reslice", start, end, readMs: 0, computeMs: 0, writeMs: 0 };
   const reading = { ms: 0 };
+  const turns = new EventLoopTurns();
   let peak = 0;
   async function* pieces(): AsyncGenerator<Uint8Array> {
     let piece: Uint8Array | null = null;
@@ -176,7 +178,8 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
         }
         computeMs += performance.now() - f0;
         if (ports.memory) peak = Math.max(peak, ports.memory());
-        await batch.add(t);
+        batch.add(t);
+        await turns.turn(); // lets the read ahead, the written pieces and the batch's write advance
         if (piece && inPiece * n3 * obpv === piece.length) {
           const raw: Uint8Array = piece;
           piece = null;
@@ -222,6 +225,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     }
     await ports.objects.put(task.sumKey, stats.bytes());
   } finally {
+    turns.close();
     stats.release?.(); // its memory serves this isolate's next task
   }
   if (report && task.reportKey) await ports.objects.put(task.reportKey, report.bytes());
