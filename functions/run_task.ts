@@ -10,11 +10,12 @@ import { estimatePhase, type Phase, type Task, type TaskResult } from "../shared
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { estimate, prepare } from "./estimate.ts";
 import { reslice } from "./reslice.ts";
+import { automaskTarget } from "./automask_target.ts";
 
 /** The phase a task belongs to (its results and progress are counted there). */
 export function phaseOf(task: Task): Phase {
   if (task.fn === "estimate") return estimatePhase(task.pass);
-  if (task.fn === "prepare") return "prepare";
+  if (task.fn === "prepare" || task.fn === "automask") return "prepare";
   return task.slabKey === null ? "mean" : "reslice";
 }
 
@@ -31,6 +32,9 @@ export async function runTask(task: Task, ports: FunctionPorts): Promise<TaskRes
       break;
     case "prepare":
       result = await prepare(task, ports);
+      break;
+    case "automask":
+      result = await automaskTarget(task, ports);
       break;
     default:
       throw new TypeError(`Cannot run task: unknown function "${(task as { fn: string }).fn}"`);

@@ -11,6 +11,7 @@ import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import { frameBytes } from "../shared/run_frames.ts";
 import { datatypeInfo } from "../shared/nifti/datatypes.ts";
 import {
+  type AutomaskTask,
   estimatePhase,
   type EstimateTask,
   type JobOptions,
@@ -227,6 +228,29 @@ export async function register(
       );
       prepared.set(pass, p);
     };
+    // The pass-1 target's brain mask (for reslicing and the report), made by a function while
+    // the input is staged; false when that failed (the orchestrator then makes it itself).
+    let targetMask: Promise<boolean> | null = null;
+    const startAutomask = () => {
+      if (options.ref === "mean") return; // the reslice target is the mean, made later
+      const task: AutomaskTask = {
+        job: id,
+        run: layout,
+        stagedKey: keys.staged,
+        options,
+        fn: "automask",
+        start: 0,
+        end: 0,
+        refKey: keys.ref(1),
+        brainKey: keys.automask(1),
+      };
+      targetMask = ports.objects.head(task.brainKey).then((have) =>
+        have ? true : ports.invoker.invoke(task).then(
+          (r) => (tasks.push({ ...r, phase: "automask" }), true),
+          () => false,
+        )
+      ).catch(() => false);
+    };
     if (weight) await ports.objects.put(keys.weight, float32Bytes(weight.data));
     await stageRun(
       ports.objects,
@@ -235,7 +259,10 @@ export async function register(
       ports.compression,
       run,
       ports.sha256,
-      () => prepareModel(1),
+      () => {
+        prepareModel(1);
+        startAutomask();
+      },
     );
     lap("stage");
 
@@ -269,6 +296,10 @@ export async function register(
     // brain mask for DVARS: an automask of the registration target (within the coverage mask)
     let brain: Uint8Array | null = null;
     const targetAutomask = async (pass: number): Promise<Uint8Array> => {
+      if (pass === 1 && targetMask && (await targetMask)) {
+        const made = await ports.objects.get(keys.automask(1));
+        if (made?.length === layout.dims[0] * layout.dims[1] * layout.dims[2]) return made;
+      }
       const target = await ports.objects.get(keys.ref(pass));
       if (!target) throw new Error("Cannot reslice: the reference volume is missing");
       return automask(new Float32Array(target.slice().buffer), [
@@ -294,8 +325,9 @@ export async function register(
       }));
       const running = fanOut({ ...fanCtx, phase }, estimateTasks);
       running.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-      // While the functions estimate against the last pass's target: its automask (for reslicing).
-      if (pass === 2 || options.ref !== "mean") brain = await targetAutomask(pass);
+      // While the functions estimate against the mean: its automask (for reslicing). The pass-1
+      // target's was made by a function during staging.
+      if (pass === 2) brain = await targetAutomask(pass);
       const est = await running;
       if (pass === 1 && coefficientDegree !== undefined) {
         for (const r of est) {

@@ -147,6 +147,18 @@ export interface PrepareTask extends TaskBase {
   modelKey: string;
 }
 
+/**
+ * Make the brain mask (`shared/report/automask.ts`) of the registration
+ * target at `refKey` and store it at `brainKey` (its range is empty). Run
+ * while the input is staged, when a function is idle, so the mask is not
+ * computed beside the estimate functions.
+ */
+export interface AutomaskTask extends TaskBase {
+  fn: "automask";
+  refKey: string;
+  brainKey: string;
+}
+
 /** Resample the frames `start..end` onto the first frame's grid. */
 export interface ResliceTask extends TaskBase {
   fn: "reslice";
@@ -167,7 +179,7 @@ export interface ResliceTask extends TaskBase {
   encoding: OutputEncoding;
 }
 
-export type Task = EstimateTask | ResliceTask | PrepareTask;
+export type Task = EstimateTask | ResliceTask | PrepareTask | AutomaskTask;
 
 /** What a function reports back (small; the bulk lives in the stores). */
 export interface TaskResult {
