@@ -1,39 +1,22 @@
 /**
  * The target's brain mask is made by an automask function while the input is
  * staged: one such task per job, and the same mask the orchestrator makes
- * when that function fails (a fake invoker that fails automask tasks, named
- * as such; everything else real: folder store, Deno KV, Web Worker pool).
+ * when that function fails (a fake: FailingInvoker, failing automask tasks;
+ * everything else real: folder store, Deno KV, Web Worker pool).
  * The job's outputs are the same bytes either way.
  */
 import { assertEquals } from "../helpers/assert.ts";
 import { SAMPLE } from "../helpers/cli.ts";
 import { register } from "../../orchestrator/register.ts";
 import { jobKeys } from "../../orchestrator/stage.ts";
-import { DEFAULT_OPTIONS, type Task, type TaskResult } from "../../shared/job.ts";
-import type { Invoker } from "../../shared/ports/invoker.ts";
+import { DEFAULT_OPTIONS } from "../../shared/job.ts";
+import { FailingInvoker } from "../helpers/failing_invoker.ts";
 import { automask } from "../../shared/report/automask.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
 import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
 import { resvgRasterizer } from "../../infra/deno/resvg_rasterizer.ts";
-
-/** Counts tasks; a fake failure for automask tasks when `fail` is set. */
-class Counting implements Invoker {
-  readonly concurrency: number;
-  calls: string[] = [];
-  constructor(readonly inner: Invoker, readonly fail: boolean) {
-    this.concurrency = inner.concurrency;
-  }
-  invoke(task: Task): Promise<TaskResult> {
-    this.calls.push(task.fn);
-    if (this.fail && task.fn === "automask") return Promise.reject(new Error("function crashed"));
-    return this.inner.invoke(task);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 async function run(fail: boolean) {
   const dir = await Deno.makeTempDir({ prefix: "realign-automask-job-" });
@@ -42,7 +25,7 @@ async function run(fail: boolean) {
   const objects = new LocalFolderStore(`${dir}/objects`);
   const outputs = new LocalFolderStore(`${dir}/out`);
   const pool = new WorkerPoolInvoker(2, { storeDir: `${dir}/objects`, kvPath });
-  const invoker = new Counting(pool, fail);
+  const invoker = new FailingInvoker(pool, fail ? "automask" : null);
   const slash = SAMPLE.lastIndexOf("/");
   const input = {
     name: "run_bold.nii.gz",
@@ -72,12 +55,12 @@ async function run(fail: boolean) {
 
 Deno.test("the target's brain mask comes from one automask function, or the orchestrator if it fails", async () => {
   const viaFunction = await run(false);
-  assertEquals(viaFunction.calls.filter((c) => c === "automask").length, 1);
+  assertEquals(viaFunction.calls.filter((c) => c.startsWith("automask:")).length, 1);
   const reference = new Float32Array(viaFunction.ref.slice().buffer);
   assertEquals(viaFunction.made, automask(reference, [17, 21, 3]));
 
   const fallback = await run(true);
-  assertEquals(fallback.calls.filter((c) => c === "automask").length, 1);
+  assertEquals(fallback.calls.filter((c) => c.startsWith("automask:")).length, 1);
   assertEquals(fallback.made, null, "the failed function stored nothing");
   assertEquals(fallback.tsv, viaFunction.tsv, "the motion table (its DVARS uses the mask)");
   assertEquals(fallback.image, viaFunction.image);

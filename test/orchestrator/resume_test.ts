@@ -1,36 +1,19 @@
 /**
  * A job interrupted by a crashed function is marked failed with the range and
  * the cause; registering again resumes it: finished ranges are not recomputed.
- * The crash is a fake (an invoker that fails reslice tasks), named as such;
+ * The crash is a fake (FailingInvoker, failing reslice tasks), named as such;
  * everything else is real (folder store, Deno KV, Web Worker pool).
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { SAMPLE } from "../helpers/cli.ts";
 import { JobFailed, register } from "../../orchestrator/register.ts";
-import { DEFAULT_OPTIONS, type Task, type TaskResult } from "../../shared/job.ts";
-import type { Invoker } from "../../shared/ports/invoker.ts";
+import { DEFAULT_OPTIONS } from "../../shared/job.ts";
+import { FailingInvoker } from "../helpers/failing_invoker.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
 import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
 import { resvgRasterizer } from "../../infra/deno/resvg_rasterizer.ts";
-
-/** Fake: every reslice task "crashes"; other tasks run for real and are counted. */
-class CrashingReslice implements Invoker {
-  readonly concurrency: number;
-  calls: string[] = [];
-  constructor(readonly inner: Invoker, readonly crash: boolean) {
-    this.concurrency = inner.concurrency;
-  }
-  invoke(task: Task): Promise<TaskResult> {
-    this.calls.push(`${task.fn}:${task.start}-${task.end}`);
-    if (this.crash && task.fn === "reslice") return Promise.reject(new Error("function crashed"));
-    return this.inner.invoke(task);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 Deno.test("a failed job records the range and cause, and resumes without redoing finished ranges", async () => {
   const dir = await Deno.makeTempDir({ prefix: "realign-resume-" });
@@ -47,7 +30,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
     durable: true,
   };
   try {
-    const crashing = new CrashingReslice(pool, true);
+    const crashing = new FailingInvoker(pool, "reslice");
     let failed: JobFailed | null = null;
     try {
       await register({ input, options: DEFAULT_OPTIONS, outputs }, {
@@ -73,7 +56,7 @@ Deno.test("a failed job records the range and cause, and resumes without redoing
     const tries = crashing.calls.filter((c) => c.startsWith("reslice"));
     assertEquals(tries.length, 3 * 2);
 
-    const healthy = new CrashingReslice(pool, false);
+    const healthy = new FailingInvoker(pool, null);
     const summary = await register({ input, options: DEFAULT_OPTIONS, outputs }, {
       objects,
       jobs,
