@@ -15,7 +15,7 @@ import { automaskTarget } from "./automask_target.ts";
 /** The phase a task belongs to (its results and progress are counted there). */
 export function phaseOf(task: Task): Phase {
   if (task.fn === "estimate") return estimatePhase(task.pass);
-  if (task.fn === "prepare" || task.fn === "automask") return "prepare";
+  if (task.fn === "prepare" || task.fn === "automask") return task.fn;
   return task.slabKey === null ? "mean" : "reslice";
 }
 

@@ -81,6 +81,7 @@ export interface OutputEncoding {
 export type Phase =
   | "stage"
   | "prepare"
+  | "automask"
   | "estimate"
   | "mean"
   | "estimate2"

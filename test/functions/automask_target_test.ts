@@ -1,13 +1,16 @@
 /**
  * The automask function on a real folder store: it stores the brain mask of
  * the target volume, voxel for voxel what `automask` gives; a missing target
- * is an error naming its key.
+ * is an error naming its key. Its result is recorded under a phase of its
+ * own: a prepare task of the same job also has the range 0-0, and on Workers
+ * the invoker waits for a task's outcome by phase and range.
  */
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
 import { automaskTarget } from "../../functions/automask_target.ts";
+import { phaseOf, runTask } from "../../functions/run_task.ts";
 import { automask } from "../../shared/report/automask.ts";
 import { type AutomaskTask, DEFAULT_OPTIONS } from "../../shared/job.ts";
 
@@ -62,6 +65,10 @@ Deno.test("automask function: stores the target's brain mask; a missing target i
     const ports = { objects, jobs, compression: zlibCompression };
     const result = await automaskTarget(task, ports);
     assertEquals(result.fn, "automask");
+    assertEquals(phaseOf(task), "automask");
+    await runTask(task, ports); // records its result, as every runtime does
+    assertEquals([...(await jobs.getTaskResults("j", "automask")).keys()], ["0-0"]);
+    assertEquals((await jobs.getTaskResults("j", "prepare")).size, 0);
     const stored = await objects.get(task.brainKey);
     const expected = automask(v, dims);
     assertEquals(stored, expected);
