@@ -1,8 +1,9 @@
 /**
- * EventLoopTurns: I/O started before a compute-bound loop completes while the
- * loop takes a turn per step, and does not when the loop only awaits
- * microtasks (why the functions take turns between frames); turns resolve
- * in order; closing resolves a pending turn, and later turns at once.
+ * EventLoopTurns: a file read and a timer started before a compute-bound
+ * loop complete while the loop takes a turn per step; a timer does not fire
+ * when the loop only awaits microtasks (why the functions take turns between
+ * frames); turns resolve in order; closing resolves a pending turn, and
+ * later turns at once.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { EventLoopTurns } from "../../functions/event_loop.ts";
@@ -34,15 +35,30 @@ async function readFinishesDuring(pause: () => Promise<void>): Promise<boolean> 
   }
 }
 
-Deno.test("EventLoopTurns: a read started before a compute loop finishes during the loop", async () => {
+/** Whether a timer set before 10 compute steps of 2 ms has fired after them. */
+async function timerFiresDuring(pause: () => Promise<void>): Promise<boolean> {
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+  }, 0);
+  for (let step = 0; step < 10; step++) {
+    compute(2);
+    await pause();
+  }
+  clearTimeout(timer);
+  return fired;
+}
+
+Deno.test("EventLoopTurns: the runtime's callbacks run while a compute loop takes turns", async () => {
   const turns = new EventLoopTurns();
   try {
     assert(await readFinishesDuring(() => turns.turn()), "the read finished while the loop ran");
+    assert(await timerFiresDuring(() => turns.turn()), "the timer fired while the loop ran");
   } finally {
     turns.close();
   }
-  // microtask awaits alone (a batch's add, a generator's yield) leave the read waiting
-  assertEquals(await readFinishesDuring(() => Promise.resolve()), false);
+  // microtask awaits alone (a batch's add, a generator's yield) never give the runtime a turn
+  assertEquals(await timerFiresDuring(() => Promise.resolve()), false);
 });
 
 Deno.test("EventLoopTurns: turns resolve in order; close resolves what is pending", async () => {
