@@ -19,7 +19,13 @@
  * @module
  */
 import { PIPELINE_VERSION } from "../shared/job.ts";
-import type { JobOptions, PrepareTask, RunLayout, TaskResult } from "../shared/job.ts";
+import type {
+  AutomaskTask,
+  JobOptions,
+  PrepareTask,
+  RunLayout,
+  TaskResult,
+} from "../shared/job.ts";
 import type { HashFactory } from "../shared/ports/digest.ts";
 import type { Invoker } from "../shared/ports/invoker.ts";
 import type { JobStore } from "../shared/ports/job_store.ts";
@@ -37,6 +43,18 @@ export interface EarlyModel {
   reportId: string;
   /** The prepare function's result; null when the model was there already, or on failure. */
   ready: Promise<TaskResult | null>;
+  /**
+   * Where the automask function stores the reference's brain mask (the
+   * reslice target's, unless `--ref mean`); null with `--ref mean` or when
+   * no automask task was asked for.
+   */
+  brainKey: string | null;
+  /**
+   * Resolves once the mask is stored at `brainKey`, with the automask
+   * function's result (null when the mask was there already); resolves to
+   * null when it is not stored (a failed function, or no task).
+   */
+  mask: Promise<{ result: TaskResult | null } | null>;
   /** Set by {@link dropEarlyModel}: store and invoke nothing more. */
   dropped: boolean;
 }
@@ -62,12 +80,18 @@ export function modelDigest(
   return h.hex();
 }
 
-/** Store the reference and start its prepare task (unless the model is stored already). */
+/**
+ * Store the reference and start its prepare task (unless the model is stored
+ * already) and, with `automask` (and not `--ref mean`), its automask task
+ * (unless the mask is): with two or more functions it runs beside the
+ * prepare function while the input is still being read.
+ */
 export function startEarlyModel(
   reference: Float32Array,
   layout: RunLayout,
   options: JobOptions,
   ports: { objects: ObjectStore; invoker: Invoker; sha256?: HashFactory | undefined },
+  automask = true,
 ): EarlyModel {
   const digest = modelDigest(reference, layout, options, ports.sha256);
   const prefix = `models/${digest}/`;
@@ -86,21 +110,46 @@ export function startEarlyModel(
     modelKey: `${prefix}model.f64`,
   };
   const bytes = float32Bytes(reference.slice()); // the caller may reuse its buffer
+  const brainKey = automask && options.ref !== "mean" ? `${prefix}automask.u8` : null;
   const m: EarlyModel = {
     prefix,
     refKey: task.refKey,
     modelKey: task.modelKey,
     reportId,
     ready: Promise.resolve(null),
+    brainKey,
+    mask: Promise.resolve(null),
     dropped: false,
   };
+  let refStored: Promise<void> | null = null;
+  const storeRef = () => (refStored ??= ports.objects.put(task.refKey, bytes));
   m.ready = (async () => {
     if (await ports.objects.head(task.modelKey)) return null;
     if (m.dropped) return null;
-    await ports.objects.put(task.refKey, bytes);
+    await storeRef();
     if (m.dropped) return null;
     return await ports.invoker.invoke(task);
   })().catch(() => null); // not fatal: the estimate functions then build the model themselves
+  if (brainKey !== null) {
+    const maskTask: AutomaskTask = {
+      job: reportId,
+      run: layout,
+      stagedKey: "",
+      options,
+      fn: "automask",
+      start: 0,
+      end: 0,
+      refKey: task.refKey,
+      brainKey,
+    };
+    m.mask = (async () => {
+      if (await ports.objects.head(brainKey)) return { result: null };
+      if (m.dropped) return null;
+      await storeRef();
+      if (m.dropped) return null;
+      return { result: await ports.invoker.invoke(maskTask) };
+    })().catch(() => null); // not fatal: the orchestrator then makes the mask itself
+  }
   return m;
 }
 
@@ -115,6 +164,7 @@ export async function dropEarlyModel(
 ): Promise<void> {
   m.dropped = true;
   await m.ready;
+  await m.mask;
   await deletePrefix(ports.objects, m.prefix);
   await ports.jobs.deleteJob(m.reportId);
 }

@@ -47,6 +47,26 @@ export function stagedVoxOffset(version: 1 | 2): number {
   return (version === 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE) + 4;
 }
 
+/**
+ * The staged copy's header: the input's header bytes (348 or 540) with the
+ * single-file magic (`n+1`/`n+2`, so a `.hdr` of a pair becomes a `.nii`'s)
+ * and vox_offset just past it, then four zero bytes (no extensions).
+ */
+export function stagedHeaderBytes(headerBytes: Uint8Array, header: NiftiHeader): Uint8Array {
+  const size = header.version === 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE;
+  const out = new Uint8Array(stagedVoxOffset(header.version));
+  out.set(headerBytes.subarray(0, size));
+  const dv = new DataView(out.buffer);
+  if (header.version === 1) {
+    dv.setFloat32(108, out.length, header.littleEndian);
+    out.set([0x6e, 0x2b, 0x31, 0], 344); // "n+1\0"
+  } else {
+    dv.setBigInt64(168, BigInt(out.length), header.littleEndian);
+    out.set([0x6e, 0x2b, 0x32, 0, 0x0d, 0x0a, 0x1a, 0x0a], 4); // "n+2\0\r\n\x1a\n"
+  }
+  return out;
+}
+
 /** The layout of the staged copy of a run with this header. */
 export function stagedLayout(header: NiftiHeader): RunLayout {
   const affine = niftiAffine(header);
@@ -129,6 +149,9 @@ class FramePicker {
  * checked against the number of frames as soon as the header is read.
  * Only the reference frame is decoded; `onReference` gets it (and the layout)
  * as soon as it is, while the rest of the input is still being read.
+ * `stagedCopy`, when given, gets the staged copy's bytes as they are read:
+ * its header ({@link stagedHeaderBytes}) once the input's header is valid,
+ * then the voxels in order; each chunk is awaited (the writer's pace).
  */
 export async function openRun(
   input: InputSource,
@@ -136,6 +159,7 @@ export async function openRun(
   options: Pick<JobOptions, "ref">,
   sha256?: HashFactory,
   onReference?: (reference: Float32Array, layout: RunLayout) => void,
+  stagedCopy?: (bytes: Uint8Array) => Promise<void>,
 ): Promise<OpenedRun> {
   const reader = await InputReader.open(input, compression, sha256);
   const h = reader.header;
@@ -154,7 +178,9 @@ export async function openRun(
   // more than the file holds never makes pass 1 allocate what it claims
   let reference: Float32Array | null = null;
   const picker = new FramePicker(refT, frameBytes(layout));
+  await stagedCopy?.(stagedHeaderBytes(reader.headerBytes, h));
   for await (const chunk of reader.voxels()) {
+    await stagedCopy?.(chunk);
     const bytes = reference ? null : picker.add(chunk);
     if (!bytes) continue;
     reference = new Float32Array(n3);

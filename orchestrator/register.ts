@@ -38,6 +38,7 @@ import { type InputSource, openRun } from "./open_run.ts";
 import { isGzipName, outputNames, stemOf } from "./output_names.ts";
 import type { Progress } from "./progress_bar.ts";
 import { float32Bytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
+import { StagedCopy } from "./staged_copy.ts";
 import { sumPartials } from "./partial_sums.ts";
 import { readWeightImage } from "./weight_image.ts";
 
@@ -118,14 +119,34 @@ export async function register(
   // pass 1 streams and validates the whole input before any job state exists
   // The pass-1 model starts as soon as the reference frame is read (see early_model.ts).
   let early = null as EarlyModel | null;
-  const run = await openRun(
-    req.input,
-    ports.compression,
-    req.options,
-    ports.sha256,
-    req.weight ? undefined : (reference, layout) => {
-      early = startEarlyModel(reference, layout, req.options, ports);
-    },
+  // The target's brain mask is made by a function when there are functions to spare; with one,
+  // the orchestrator makes it while that function estimates (its core is idle then).
+  const maskByFunction = ports.invoker.concurrency >= 2;
+  // Where the store can move objects, the staged copy is written in this same pass.
+  const copy = StagedCopy.start(ports.objects);
+  // Until the staged copy is in place, a failure removes it.
+  const orDiscard = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (e) {
+      await copy?.discard(e);
+      throw e;
+    }
+  };
+  const run = await orDiscard(
+    openRun(
+      req.input,
+      ports.compression,
+      req.options,
+      ports.sha256,
+      req.weight ? undefined : (reference, layout) => {
+        early = startEarlyModel(reference, layout, req.options, ports, maskByFunction);
+      },
+      copy ? (bytes) => copy.write(bytes) : undefined,
+    ).then(async (r) => {
+      await copy?.finish();
+      return r;
+    }),
   ).catch(async (e) => {
     // a bad input leaves nothing behind, the model started for it included
     if (early) await dropEarlyModel(early, ports);
@@ -137,7 +158,9 @@ export async function register(
     ...req.options,
     compress: req.options.compress ?? isGzipName(name),
   };
-  const weight = req.weight ? await readWeightImage(req.weight, layout, ports.compression) : null;
+  const weight = req.weight
+    ? await orDiscard(readWeightImage(req.weight, layout, ports.compression))
+    : null;
   if (weight) options.weight = weight.hash;
   const inputHash = run.hash;
   const id = await jobId(inputHash, options);
@@ -148,10 +171,13 @@ export async function register(
   ) as Record<OutputKind, string>;
   const keys = jobKeys(id);
 
-  if (req.force) {
-    await ports.jobs.deleteJob(id);
-    await deletePrefix(ports.objects, `${keys.base}/`);
-  }
+  await orDiscard((async () => {
+    if (req.force) {
+      await ports.jobs.deleteJob(id);
+      await deletePrefix(ports.objects, `${keys.base}/`);
+    }
+    await copy?.place(keys.staged);
+  })());
   const now = () => new Date().toISOString();
   let record = await ports.jobs.getJob(id);
   if (record?.state === "done" && record.version === PIPELINE_VERSION) {
@@ -228,11 +254,22 @@ export async function register(
       );
       prepared.set(pass, p);
     };
-    // The pass-1 target's brain mask (for reslicing and the report), made by a function while
-    // the input is staged; false when that failed (the orchestrator then makes it itself).
-    let targetMask: Promise<boolean> | null = null;
+    // The pass-1 target's brain mask (for reslicing and the report), when a function makes it:
+    // started with the early model while the input is read, else (a weight image) when the
+    // target is staged. `done` is false when that failed (the orchestrator then makes it).
+    let targetMask: { key: string; done: Promise<boolean> } | null = null;
+    if (early?.brainKey) {
+      targetMask = {
+        key: early.brainKey,
+        done: early.mask.then((m) => {
+          if (m?.result) tasks.push({ ...m.result, phase: "automask" });
+          return m !== null;
+        }),
+      };
+    }
     const startAutomask = () => {
-      if (options.ref === "mean") return; // the reslice target is the mean, made later
+      // not for the mean (made later), nor when started already or left to the orchestrator
+      if (options.ref === "mean" || targetMask || !maskByFunction) return;
       const task: AutomaskTask = {
         job: id,
         run: layout,
@@ -244,12 +281,15 @@ export async function register(
         refKey: keys.ref(1),
         brainKey: keys.automask(1),
       };
-      targetMask = ports.objects.head(task.brainKey).then((have) =>
-        have ? true : ports.invoker.invoke(task).then(
-          (r) => (tasks.push({ ...r, phase: "automask" }), true),
-          () => false,
-        )
-      ).catch(() => false);
+      targetMask = {
+        key: task.brainKey,
+        done: ports.objects.head(task.brainKey).then((have) =>
+          have ? true : ports.invoker.invoke(task).then(
+            (r) => (tasks.push({ ...r, phase: "automask" }), true),
+            () => false,
+          )
+        ).catch(() => false),
+      };
     };
     if (weight) await ports.objects.put(keys.weight, float32Bytes(weight.data));
     await stageRun(
@@ -296,8 +336,8 @@ export async function register(
     // brain mask for DVARS: an automask of the registration target (within the coverage mask)
     let brain: Uint8Array | null = null;
     const targetAutomask = async (pass: number): Promise<Uint8Array> => {
-      if (pass === 1 && targetMask && (await targetMask)) {
-        const made = await ports.objects.get(keys.automask(1));
+      if (pass === 1 && targetMask && (await targetMask.done)) {
+        const made = await ports.objects.get(targetMask.key);
         if (made?.length === layout.dims[0] * layout.dims[1] * layout.dims[2]) return made;
       }
       const target = await ports.objects.get(keys.ref(pass));
@@ -325,9 +365,11 @@ export async function register(
       }));
       const running = fanOut({ ...fanCtx, phase }, estimateTasks);
       running.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-      // While the functions estimate against the mean: its automask (for reslicing). The pass-1
-      // target's was made by a function during staging.
-      if (pass === 2) brain = await targetAutomask(pass);
+      // While the functions estimate against the mean: its automask (for reslicing); and the
+      // pass-1 target's when no function makes it.
+      if (pass === 2 || (!maskByFunction && options.ref !== "mean")) {
+        brain = await targetAutomask(pass);
+      }
       const est = await running;
       if (pass === 1 && coefficientDegree !== undefined) {
         for (const r of est) {

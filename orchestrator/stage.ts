@@ -1,7 +1,9 @@
 /**
  * Stage a run: write the uncompressed, range-readable copy of its frames and
  * the reference volume to the object store, and choose the output encoding
- * every function will write.
+ * every function will write. Where the store can move objects, the copy was
+ * written while the input was opened (`staged_copy.ts`) and only the
+ * reference is left to write here.
  *
  * @module
  */
@@ -10,13 +12,8 @@ import type { JobOptions, OutputEncoding, RunLayout } from "../shared/job.ts";
 import { bytesPerVoxel } from "../shared/nifti/datatypes.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
 import type { Compression } from "../shared/ports/compression.ts";
-import {
-  NIFTI1_HEADER_SIZE,
-  NIFTI2_HEADER_SIZE,
-  type NiftiHeader,
-} from "../shared/nifti/header.ts";
 import { InputReader, type InputSource } from "./input_reader.ts";
-import { type OpenedRun, stagedVoxOffset } from "./open_run.ts";
+import { type OpenedRun, stagedHeaderBytes } from "./open_run.ts";
 
 export const FLOAT32 = 16;
 export const FLOAT64 = 64;
@@ -107,26 +104,6 @@ export function fittedScaling(
   const high = Math.max(0, range.max) + pad;
   if (lo === 0) return { slope: (high - low) / hi, inter: low };
   return { slope: Math.max(high / hi, low / lo), inter: 0 };
-}
-
-/**
- * The staged copy's header: the input's header bytes (348 or 540) with the
- * single-file magic (`n+1`/`n+2`, so a `.hdr` of a pair becomes a `.nii`'s)
- * and vox_offset just past it, then four zero bytes (no extensions).
- */
-export function stagedHeaderBytes(headerBytes: Uint8Array, header: NiftiHeader): Uint8Array {
-  const size = header.version === 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE;
-  const out = new Uint8Array(stagedVoxOffset(header.version));
-  out.set(headerBytes.subarray(0, size));
-  const dv = new DataView(out.buffer);
-  if (header.version === 1) {
-    dv.setFloat32(108, out.length, header.littleEndian);
-    out.set([0x6e, 0x2b, 0x31, 0], 344); // "n+1\0"
-  } else {
-    dv.setBigInt64(168, BigInt(out.length), header.littleEndian);
-    out.set([0x6e, 0x2b, 0x32, 0, 0x0d, 0x0a, 0x1a, 0x0a], 4); // "n+2\0\r\n\x1a\n"
-  }
-  return out;
 }
 
 /**

@@ -186,6 +186,20 @@ export class LocalFolderStore implements ObjectStore {
     return more ? { objects: page, cursor: page[page.length - 1]!.key } : { objects: page };
   }
 
+  /** A rename within the folder: atomic, the bytes stay where they are. */
+  async move(from: string, to: string): Promise<void> {
+    const path = this.#path(to);
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    try {
+      await Deno.rename(this.#path(from), path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new Error(`Cannot move "${from}" to "${to}": there is no object "${from}"`);
+      }
+      throw e;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     try {
       await Deno.remove(this.#path(key));

@@ -36,6 +36,13 @@ export interface ObjectStore {
   list(prefix: string, cursor?: string): Promise<{ objects: ObjectInfo[]; cursor?: string }>;
   /** Remove an object; absent keys are not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Give an object a new key, replacing any object there, without copying
+   * its bytes (a rename). Only stores that can do this offer it (the local
+   * folder); staging then writes the staged copy in the same pass that reads
+   * the input (`orchestrator/staged_copy.ts`).
+   */
+  move?(from: string, to: string): Promise<void>;
 }
 
 /** Every object under a prefix, following cursors. */

@@ -2,7 +2,7 @@
  * The object store contract on the local folder adapter (a real temporary
  * folder), plus what only a folder has: no temporary file left behind.
  */
-import { assertEquals } from "../helpers/assert.ts";
+import { assertEquals, assertRejects } from "../helpers/assert.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { failingStream, objectStoreContract, pattern } from "../helpers/object_store_contract.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
@@ -25,6 +25,23 @@ Deno.test("local folder store: a failed stream put leaves no temporary file", as
     const names = [];
     for await (const e of Deno.readDir(`${dir}/d`)) names.push(e.name);
     assertEquals(names, ["keep"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("local folder store: move renames an object, replacing what was there", async () => {
+  const dir = await tempDir("realign-store-");
+  try {
+    const store = new LocalFolderStore(dir);
+    await store.put("tmp/a", pattern(1000));
+    await store.put("jobs/x/staged", pattern(10));
+    await store.move("tmp/a", "jobs/x/staged");
+    assertEquals(await store.get("jobs/x/staged"), pattern(1000));
+    assertEquals(await store.head("tmp/a"), null);
+    await store.move("jobs/x/staged", "new/dir/b"); // its folder is made
+    assertEquals(await store.get("new/dir/b"), pattern(1000));
+    await assertRejects(() => store.move("tmp/none", "c"), Error, `no object "tmp/none"`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

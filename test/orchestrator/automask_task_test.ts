@@ -1,7 +1,9 @@
 /**
  * The target's brain mask is made by an automask function while the input is
- * staged: one such task per job, and the same mask the orchestrator makes
- * when that function fails (a fake: FailingInvoker, failing automask tasks;
+ * read (beside the early model's prepare function, under its prefix, gone
+ * with it): one such task per job with two or more functions (none with one:
+ * the orchestrator makes it), and the same mask the orchestrator makes when
+ * that function fails (a fake: FailingInvoker, failing automask tasks;
  * everything else real: folder store, Deno KV, Web Worker pool).
  * The job's outputs are the same bytes either way.
  */
@@ -12,19 +14,20 @@ import { jobKeys } from "../../orchestrator/stage.ts";
 import { DEFAULT_OPTIONS } from "../../shared/job.ts";
 import { FailingInvoker } from "../helpers/failing_invoker.ts";
 import { automask } from "../../shared/report/automask.ts";
+import { listAll } from "../../shared/ports/object_store.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
 import { zlibCompression } from "../../infra/deno/zlib_compression.ts";
 import { resvgRasterizer } from "../../infra/deno/resvg_rasterizer.ts";
 
-async function run(fail: boolean) {
+async function run(fail: boolean, workers = 2) {
   const dir = await Deno.makeTempDir({ prefix: "realign-automask-job-" });
   const kvPath = `${dir}/jobs.sqlite`;
   const jobs = await KvJobStore.open(kvPath);
   const objects = new LocalFolderStore(`${dir}/objects`);
   const outputs = new LocalFolderStore(`${dir}/out`);
-  const pool = new WorkerPoolInvoker(2, { storeDir: `${dir}/objects`, kvPath });
+  const pool = new WorkerPoolInvoker(workers, { storeDir: `${dir}/objects`, kvPath });
   const invoker = new FailingInvoker(pool, fail ? "automask" : null);
   const slash = SAMPLE.lastIndexOf("/");
   const input = {
@@ -42,10 +45,11 @@ async function run(fail: boolean) {
     });
     const keys = jobKeys(summary.job);
     const ref = await objects.get(keys.ref(1));
-    const made = await objects.get(keys.automask(1));
+    const brain = await objects.get(keys.brain); // the mask ANDed with the coverage
+    const left = (await listAll(objects, "models/")).length;
     const tsv = await outputs.get(summary.outputs.motion!.split("/").pop()!);
     const image = await outputs.get(summary.outputs.realigned!.split("/").pop()!);
-    return { calls: invoker.calls, ref: ref!, made, tsv, image };
+    return { calls: invoker.calls, ref: ref!, brain: brain!, left, tsv, image };
   } finally {
     await pool.close();
     jobs.close();
@@ -56,12 +60,19 @@ async function run(fail: boolean) {
 Deno.test("the target's brain mask comes from one automask function, or the orchestrator if it fails", async () => {
   const viaFunction = await run(false);
   assertEquals(viaFunction.calls.filter((c) => c.startsWith("automask:")).length, 1);
-  const reference = new Float32Array(viaFunction.ref.slice().buffer);
-  assertEquals(viaFunction.made, automask(reference, [17, 21, 3]));
-
+  assertEquals(viaFunction.left, 0, "the mask, stored with the early model, is gone with it");
   const fallback = await run(true);
   assertEquals(fallback.calls.filter((c) => c.startsWith("automask:")).length, 1);
-  assertEquals(fallback.made, null, "the failed function stored nothing");
+  // the orchestrator's own mask, from the reference: the same brain voxels
+  const reference = new Float32Array(fallback.ref.slice().buffer);
+  const own = automask(reference, [17, 21, 3]);
+  assertEquals(fallback.brain.every((b, i) => b <= own[i]!), true, "within the automask");
+  assertEquals(fallback.brain, viaFunction.brain);
   assertEquals(fallback.tsv, viaFunction.tsv, "the motion table (its DVARS uses the mask)");
   assertEquals(fallback.image, viaFunction.image);
+  // with one function the orchestrator makes the mask while it estimates: no automask task
+  const single = await run(false, 1);
+  assertEquals(single.calls.filter((c) => c.startsWith("automask:")).length, 0);
+  assertEquals(single.brain, viaFunction.brain);
+  assertEquals(single.tsv, viaFunction.tsv);
 });
