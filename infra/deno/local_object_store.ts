@@ -132,24 +132,26 @@ export class LocalFolderStore implements ObjectStore {
       await Deno.remove(tmp).catch(() => {});
       throw e;
     }
-    await this.#sweep(dir, path.slice(dir.length + 1));
+    await this.#sweep(dir);
   }
 
   /**
-   * Removes temporary siblings of `name` left by a writer process that was
-   * killed mid-write (the object itself is now complete under its name). A
-   * temporary file is left alone while its writer's process lives (another
-   * request writing the same key); liveness is read from /proc, so where
-   * there is no /proc nothing is swept.
+   * Removes temporary files in `dir` left by writer processes that were
+   * killed mid-write: the next write into the folder cleans up (a staging
+   * object's key is new each time, so its own name would never be written
+   * again). A temporary file is left alone while its writer's process lives
+   * (another request writing); liveness is read from /proc, so where there is
+   * no /proc nothing is swept.
    */
-  async #sweep(dir: string, name: string): Promise<void> {
-    const prefix = `.${name}.`;
+  async #sweep(dir: string): Promise<void> {
+    let haveProc: boolean | null = null;
     for await (const e of Deno.readDir(dir)) {
-      if (!(e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".part"))) continue;
-      const pid = Number(e.name.slice(prefix.length).split("-")[0]);
-      if (!Number.isInteger(pid) || pid === Deno.pid) continue;
+      const m = e.isFile ? /^\..*\.(\d+)-[0-9a-f]{8}\.part$/.exec(e.name) : null;
+      if (!m) continue;
+      const pid = Number(m[1]);
+      if (pid === Deno.pid) continue;
+      haveProc ??= await Deno.stat("/proc/self").then(() => true, () => false);
       const alive = await Deno.stat(`/proc/${pid}`).then(() => true, () => false);
-      const haveProc = await Deno.stat("/proc/self").then(() => true, () => false);
       if (haveProc && !alive) await Deno.remove(`${dir}/${e.name}`).catch(() => {});
     }
   }

@@ -46,3 +46,23 @@ Deno.test("local folder store: move renames an object, replacing what was there"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("local folder store: a put sweeps the folder's temporary files of dead writers", async () => {
+  const dir = await tempDir("realign-store-");
+  try {
+    const store = new LocalFolderStore(dir);
+    // a process that has exited: its pid is dead (and not reused this soon)
+    const child = new Deno.Command("true").spawn();
+    await child.status;
+    await Deno.mkdir(`${dir}/staging`);
+    const dead = `.a1b2.nii.${child.pid}-0123abcd.part`;
+    const alive = `.c3d4.nii.1-89abcdef.part`; // pid 1 lives
+    await Deno.writeFile(`${dir}/staging/${dead}`, pattern(10));
+    await Deno.writeFile(`${dir}/staging/${alive}`, pattern(10));
+    await store.put("staging/e5f6.nii", pattern(20)); // another name in the folder
+    const names = [...Deno.readDirSync(`${dir}/staging`)].map((e) => e.name).sort();
+    assertEquals(names, [alive, "e5f6.nii"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
