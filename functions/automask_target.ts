@@ -1,10 +1,10 @@
 /**
  * The automask function: the brain mask of the registration target
  * (`shared/report/automask.ts`), stored for the orchestrator, which ANDs it
- * with the coverage mask for reslicing and the report. The orchestrator
- * starts it as soon as the target is stored, so an idle function makes it
- * while the input is staged instead of the orchestrator making it beside the
- * estimate functions.
+ * with the coverage mask for reslicing and the report. With two or more
+ * functions the orchestrator starts it beside the early model's prepare
+ * function (`orchestrator/early_model.ts`), while the input is still being
+ * read, instead of making the mask itself beside the estimate functions.
  *
  * @module
  */

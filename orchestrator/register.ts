@@ -11,7 +11,6 @@ import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import { frameBytes } from "../shared/run_frames.ts";
 import { datatypeInfo } from "../shared/nifti/datatypes.ts";
 import {
-  type AutomaskTask,
   estimatePhase,
   type EstimateTask,
   type JobOptions,
@@ -120,7 +119,8 @@ export async function register(
   // The pass-1 model starts as soon as the reference frame is read (see early_model.ts).
   let early = null as EarlyModel | null;
   // The target's brain mask is made by a function when there are functions to spare; with one,
-  // the orchestrator makes it while that function estimates (its core is idle then).
+  // the orchestrator makes it while that function estimates (its core is idle then, and a task
+  // would wait in line before the estimate task).
   const maskByFunction = ports.invoker.concurrency >= 2;
   // Where the store can move objects, the staged copy is written in this same pass.
   const copy = StagedCopy.start(ports.objects);
@@ -254,43 +254,18 @@ export async function register(
       );
       prepared.set(pass, p);
     };
-    // The pass-1 target's brain mask (for reslicing and the report), when a function makes it:
-    // started with the early model while the input is read, else (a weight image) when the
-    // target is staged. `done` is false when that failed (the orchestrator then makes it).
-    let targetMask: { key: string; done: Promise<boolean> } | null = null;
-    if (early?.brainKey) {
-      targetMask = {
+    // The pass-1 target's brain mask (for reslicing and the report) when a function makes it,
+    // started with the early model while the input was read; `done` is false when that failed.
+    // Otherwise (one function, a weight image, --ref mean) the orchestrator makes it.
+    const targetMask = early?.brainKey
+      ? {
         key: early.brainKey,
         done: early.mask.then((m) => {
           if (m?.result) tasks.push({ ...m.result, phase: "automask" });
           return m !== null;
         }),
-      };
-    }
-    const startAutomask = () => {
-      // not for the mean (made later), nor when started already or left to the orchestrator
-      if (options.ref === "mean" || targetMask || !maskByFunction) return;
-      const task: AutomaskTask = {
-        job: id,
-        run: layout,
-        stagedKey: keys.staged,
-        options,
-        fn: "automask",
-        start: 0,
-        end: 0,
-        refKey: keys.ref(1),
-        brainKey: keys.automask(1),
-      };
-      targetMask = {
-        key: task.brainKey,
-        done: ports.objects.head(task.brainKey).then((have) =>
-          have ? true : ports.invoker.invoke(task).then(
-            (r) => (tasks.push({ ...r, phase: "automask" }), true),
-            () => false,
-          )
-        ).catch(() => false),
-      };
-    };
+      }
+      : null;
     if (weight) await ports.objects.put(keys.weight, float32Bytes(weight.data));
     await stageRun(
       ports.objects,
@@ -299,10 +274,7 @@ export async function register(
       ports.compression,
       run,
       ports.sha256,
-      () => {
-        prepareModel(1);
-        startAutomask();
-      },
+      () => prepareModel(1),
     );
     lap("stage");
 
@@ -365,9 +337,9 @@ export async function register(
       }));
       const running = fanOut({ ...fanCtx, phase }, estimateTasks);
       running.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-      // While the functions estimate against the mean: its automask (for reslicing); and the
-      // pass-1 target's when no function makes it.
-      if (pass === 2 || (!maskByFunction && options.ref !== "mean")) {
+      // While the functions estimate against the last pass's target: its automask (for
+      // reslicing), unless a function makes it.
+      if (pass === 2 || (options.ref !== "mean" && !targetMask)) {
         brain = await targetAutomask(pass);
       }
       const est = await running;

@@ -27,7 +27,6 @@ export function jobKeys(id: string) {
     ref: (pass: number) => `${base}/ref-${pass}.f32`,
     mask: `${base}/mask.u8`,
     brain: `${base}/brain.u8`,
-    automask: (pass: number) => `${base}/automask-${pass}.u8`,
     model: (pass: number) => `${base}/model-${pass}.f64`,
     weight: `${base}/weight.f32`,
     slab: (start: number, end: number) => `${base}/slabs/${start}-${end}`,

@@ -151,7 +151,7 @@ export interface PrepareTask extends TaskBase {
 /**
  * Make the brain mask (`shared/report/automask.ts`) of the registration
  * target at `refKey` and store it at `brainKey` (its range is empty). Run
- * while the input is staged, when a function is idle, so the mask is not
+ * while the input is read, beside the prepare task, so the mask is not
  * computed beside the estimate functions.
  */
 export interface AutomaskTask extends TaskBase {
