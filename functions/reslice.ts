@@ -12,14 +12,10 @@
  */
 import { crc32 } from "../shared/crc32.ts";
 import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
-import { zeroNonFinite } from "../shared/finite.ts";
-import { decodeFrameInto, decodesFinite } from "../shared/run_frames.ts";
-import { slabSums } from "../shared/wasm/wasm_slab_stats.ts";
-import { ReportPart } from "../shared/report/report_part.ts";
-import { encodeVoxels } from "../shared/nifti/encode.ts";
+import { frameVoxels } from "../shared/run_frames.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
-import { resampleKernels } from "../shared/resample_kernels.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
+import { openSlabWork } from "../shared/wasm/wasm_slab.ts";
 import { EventLoopTurns } from "./event_loop.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
 import { frameChunks, framesPerChunk } from "./read_frames.ts";
@@ -38,19 +34,6 @@ async function readMask(
   return bytes;
 }
 
-/**
- * Zero the frame and its coverage outside `mask`. A function of its own, so
- * the per-frame closure that calls it has no loop to compile.
- */
-function applyMask(mask: Uint8Array, frame: Float32Array, covered: Uint8Array): void {
-  for (let i = 0; i < mask.length; i++) {
-    if (mask[i] === 0) {
-      frame[i] = 0;
-      covered[i] = 0;
-    }
-  }
-}
-
 /** Output bytes gathered before they are encoded and (for gzip) deflated as one piece. */
 const OUT_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Resliced frames (Float32) held for one batch of the slab's sums: at most 8 frames. */
@@ -59,59 +42,40 @@ const STATS_BATCH_BYTES = 4 * 1024 * 1024;
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
   const t0 = performance.now();
   const { run, start, end, encoding } = task;
-  const [nx, ny, nz] = run.dims;
-  const n3 = nx * ny * nz;
-  const params = await ports.jobs.getParams(task.job, task.pass, start, end);
+  const n3 = frameVoxels(run);
   // one frame before the range, to difference the range's first frame (DVARS)
   const first = start > 0 ? start - 1 : start;
-  const prevParams = first < start
-    ? (await ports.jobs.getParams(task.job, task.pass, first, start))[0]
-    : null;
-  const mask = await readMask(ports, task.maskKey, n3);
-  const brain = await readMask(ports, task.brainKey, n3);
+  const [params, prevParams, mask, brain] = await Promise.all([
+    ports.jobs.getParams(task.job, task.pass, start, end),
+    first < start
+      ? ports.jobs.getParams(task.job, task.pass, first, start).then((p) => p[0])
+      : null,
+    readMask(ports, task.maskKey, n3),
+    readMask(ports, task.brainKey, n3),
+  ]);
   const readMs = performance.now() - t0;
-  // A chunk's frames, decoded: the raw sums take them in one pass (see ReportPart.addRawFrames),
-  // then each is resampled from here (a B-spline's coefficients overwrite their frame).
-  const decoded = new Float32Array(framesPerChunk(run) * n3);
-  let frameIn = decoded.subarray(0, n3);
-  // Resliced frames wait in a small batch for the slab's sums (see SlabStats.addFrames).
+  // Resampled frames wait in a small batch for the slab's sums (see SlabStats.addFrames).
   const batchSize = Math.max(1, Math.min(8, Math.floor(STATS_BATCH_BYTES / (n3 * 4))));
-  // WebAssembly sums where they run: frames are resampled straight into their batch slots.
-  const stats = slabSums(n3, end - start, brain, batchSize);
-  const outs = Array.from(
-    { length: batchSize },
-    (_, b) => stats.frameSlot?.(b) ?? new Float32Array(n3),
-  );
-  const covers = Array.from(
-    { length: batchSize },
-    (_, b) => stats.coverSlot?.(b) ?? new Uint8Array(n3),
-  );
-  let inBatch = 0, batchFirst = 0;
-  let frameOut = outs[0]!, covered = covers[0]!;
-  const report = task.reportKey && brain ? new ReportPart(brain, end - start) : null;
-  const degree = task.options.interpReslice;
-  const kernels = resampleKernels(); // WebAssembly where the runtime compiles it, else JS
+  // Where WebAssembly runs, the whole per-voxel work stays in its memory (see WasmSlab).
+  const work = openSlabWork({
+    run,
+    frames: end - start,
+    chunkFrames: framesPerChunk(run),
+    batch: batchSize,
+    degree: task.options.interpReslice,
+    mask,
+    brain,
+    report: task.reportKey !== undefined && task.reportKey !== null,
+    encoding: task.slabKey ? encoding : null,
+  });
   const obpv = encoding.bytesPerVoxel;
   const a = run.affine;
   const aInv = invert4(a);
   const phase = task.slabKey ? "reslice" : "mean";
   const batch = new FrameBatcher<number>((f) => ports.jobs.framesDone(task.job, phase, f));
-  // Resample frame t (frameIn: decoded, non-finite zeroed) into frameOut (masked); mark the
-  // voxels it covers.
-  const finite = decodesFinite(run); // integer voxels: nothing to zero
-  const resampleFrame = (p: FrameParams) => {
-    const m = mul4(task.toFirst, fromRows12(p.m));
-    const v2v = mul4(mul4(aInv, invert4(m)), a); // T(t) = M(t)⁻¹, inverted once per frame
-    if (degree <= 1) {
-      kernels.resliceTrilinear(frameIn, [nx, ny, nz], v2v, frameOut);
-    } else {
-      kernels.bsplineCoefficients(frameIn, [nx, ny, nz], degree, frameIn); // in place
-      kernels.resliceBspline(frameIn, [nx, ny, nz], degree, v2v, frameOut);
-    }
-    covered.fill(1);
-    kernels.coverage([nx, ny, nz], [v2v], covered);
-    if (mask) applyMask(mask, frameOut, covered);
-  };
+  // The voxel → voxel matrix A⁻¹ · T(t) · A of frame t, T(t) = M(t)⁻¹ inverted once per frame.
+  const frameMatrix = (p: FrameParams) =>
+    mul4(mul4(aInv, invert4(mul4(task.toFirst, fromRows12(p.m)))), a);
 
   // The slab is produced a few frames at a time: frames are read in chunks,
   // and the encoded output leaves in pieces of about OUT_CHUNK_BYTES (each
@@ -123,28 +87,30 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   const reading = { ms: 0 };
   const turns = new EventLoopTurns();
   let peak = 0;
+  let inBatch = 0, batchFirst = 0;
   async function* pieces(): AsyncGenerator<Uint8Array> {
     let piece: Uint8Array | null = null;
     let inPiece = 0;
-    for await (
-      const chunk of frameChunks(ports.objects, task.stagedKey, run, first, end, reading)
-    ) {
+    const chunks = frameChunks(
+      ports.objects,
+      task.stagedKey,
+      run,
+      first,
+      end,
+      reading,
+      (slot, count) => work.chunkBuffer(slot, count),
+    );
+    for await (const chunk of chunks) {
       const c0 = performance.now();
-      for (let k = 0; k < chunk.count; k++) {
-        const f = decoded.subarray(k * n3, (k + 1) * n3);
-        decodeFrameInto(chunk.bytes, run, k, f);
-        if (!finite) zeroNonFinite(f);
-      }
-      // the raw frames of the slab (not the one before it), before they turn into coefficients
-      const skip = Math.max(0, start - chunk.first);
-      if (chunk.count > skip) report?.addRawFrames(decoded, skip, chunk.count - skip);
+      // the raw frames of the slab (not the one before it) go to the report's sums
+      work.decodeChunk(chunk.bytes, chunk.count, Math.max(0, start - chunk.first));
       computeMs += performance.now() - c0;
       for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
         const f0 = performance.now();
-        frameIn = decoded.subarray((t - chunk.first) * n3, (t - chunk.first + 1) * n3);
+        const k = t - chunk.first;
         if (t < start) {
-          resampleFrame(prevParams!);
-          stats.setPrevious(frameOut);
+          work.resample(k, frameMatrix(prevParams!), 0);
+          work.setPrevious(0);
           computeMs += performance.now() - f0;
           continue;
         }
@@ -155,26 +121,17 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
           );
         }
         if (inBatch === 0) batchFirst = t - start;
-        frameOut = outs[inBatch]!;
-        covered = covers[inBatch]!;
-        resampleFrame(p);
-        inBatch++;
-        if (inBatch === batchSize || t === end - 1) {
-          stats.addFrames(outs, covers, batchFirst, inBatch);
-          inBatch = 0;
-        }
-        report?.addRealigned(frameOut, t - start);
+        const b = inBatch++;
+        work.resample(k, frameMatrix(p), b);
         if (task.slabKey) {
           piece ??= new Uint8Array(Math.min(perOut, end - t) * n3 * obpv);
           const o = inPiece * n3 * obpv;
-          encodeVoxels(
-            frameOut,
-            encoding.datatype,
-            encoding.slope,
-            encoding.inter,
-            piece.subarray(o, o + n3 * obpv),
-          );
+          work.encode(b, piece.subarray(o, o + n3 * obpv));
           inPiece++;
+        }
+        if (inBatch === batchSize || t === end - 1) {
+          work.addBatch(batchFirst, inBatch);
+          inBatch = 0;
         }
         computeMs += performance.now() - f0;
         if (ports.memory) peak = Math.max(peak, ports.memory());
@@ -223,12 +180,15 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     } else {
       for await (const _ of pieces()) { /* the mean pass stores sums only */ }
     }
-    await ports.objects.put(task.sumKey, stats.bytes());
+    const report = work.reportBytes();
+    await Promise.all([
+      ports.objects.put(task.sumKey, work.sumBytes()),
+      report && task.reportKey ? ports.objects.put(task.reportKey, report) : null,
+    ]);
   } finally {
     turns.close();
-    stats.release?.(); // its memory serves this isolate's next task
+    work.release(); // its memory serves this isolate's next task
   }
-  if (report && task.reportKey) await ports.objects.put(task.reportKey, report.bytes());
   await batch.flush();
   result.readMs = readMs + reading.ms;
   result.computeMs = computeMs;

@@ -24,13 +24,8 @@ export interface SlabSums {
   add(frame: Float32Array, covered: Uint8Array, k: number): void;
   /** Add `count` consecutive frames from the slab's k-th. */
   addFrames(frames: Float32Array[], covered: Uint8Array[], k: number, count: number): void;
-  /** Batch slot `b` to resample into, where the sums hold their own (else undefined). */
-  frameSlot?(b: number): Float32Array;
-  coverSlot?(b: number): Uint8Array;
   /** The sums as bytes (little-endian Float64). */
   bytes(): Uint8Array;
-  /** Done: free what the sums hold for the next task (after `bytes()` is stored). */
-  release?(): void;
 }
 
 /** Partial sums of one slab. */

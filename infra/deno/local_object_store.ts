@@ -51,7 +51,9 @@ export class LocalFolderStore implements ObjectStore {
     }
     try {
       await file.seek(range.offset, Deno.SeekMode.Start);
-      const out = new Uint8Array(range.length);
+      const out = range.into && range.into.length >= range.length
+        ? range.into.subarray(0, range.length)
+        : new Uint8Array(range.length);
       let got = 0;
       while (got < range.length) {
         const n = await file.read(out.subarray(got));

@@ -15,6 +15,14 @@ export interface ObjectInfo {
 export interface ByteRange {
   offset: number;
   length: number;
+  /**
+   * Where the caller would like the bytes (at least `length` of them): a
+   * store that can read into a given buffer (the local folder) fills it and
+   * returns a view of it, so a caller reading chunk after chunk reuses its
+   * buffers; the others return a buffer of their own. Either way the returned
+   * bytes are the range.
+   */
+  into?: Uint8Array;
 }
 
 /** Body accepted by {@link ObjectStore.put}. */

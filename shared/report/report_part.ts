@@ -45,12 +45,21 @@ export class ReportPart {
   /** Σraw, Σraw², then the carpet part (see the module doc). */
   readonly data: Float64Array;
 
-  /** `brain`: the run's brain mask (one frame); `frames`: the slab's frame count. */
-  constructor(brain: Uint8Array, frames: number, maxRows = CARPET_ROWS) {
+  /**
+   * `brain`: the run's brain mask (one frame); `frames`: the slab's frame
+   * count; `storage`: where the part lives, given its length in values (a
+   * zeroed view into WebAssembly memory, say); a new array by default.
+   */
+  constructor(
+    brain: Uint8Array,
+    frames: number,
+    maxRows = CARPET_ROWS,
+    storage: (length: number) => Float64Array = (n) => new Float64Array(n),
+  ) {
     this.n3 = brain.length;
     this.frames = frames;
     this.voxels = carpetRows(brain, maxRows);
-    this.data = new Float64Array(2 * this.n3 + this.voxels.length * frames);
+    this.data = storage(2 * this.n3 + this.voxels.length * frames);
   }
 
   /** Add the slab's k-th frame: `raw` as read (non-finite already zeroed), `realigned` resliced. */
@@ -92,7 +101,7 @@ export class ReportPart {
 
   /** The part as bytes (little-endian Float64). */
   bytes(): Uint8Array {
-    return new Uint8Array(this.data.buffer);
+    return new Uint8Array(this.data.buffer, this.data.byteOffset, this.data.byteLength);
   }
 }
 

@@ -1080,3 +1080,241 @@ export function statsAdd(
     sw(data, 4 * n3 + k + b, b > 0 || hasPrev != 0 ? gw(ssd, b) : 0);
   }
 }
+
+// ---------------------------------------------------------------------------
+// Slab kernels: the reslice function's per-voxel work around the resampling,
+// each the JS twin's arithmetic, so the same values bit for bit:
+//
+//   decode     ← decodeVoxels              (shared/nifti/decode.ts)
+//   finite0    ← zeroNonFinite             (shared/finite.ts)
+//   rawSums    ← ReportPart.addRawFrames   (shared/report/report_part.ts)
+//   maskFrame  ← maskFrame                 (shared/slab_work.ts)
+//   encode     ← encodeVoxels              (shared/nifti/encode.ts)
+//
+// Datatypes are the NIfTI codes the codec supports (uint8 2, int16 4, int32 8,
+// float32 16, float64 64, int8 256, uint16 512, uint32 768).
+
+/** Stored value `i` of datatype `dt` at `src` (bytes swapped when `swap`), as f64. */
+@inline
+function stored(src: usize, i: i32, dt: i32, swap: bool): f64 {
+  switch (dt) {
+    case 2:
+      return <f64>load<u8>(src + <usize>i);
+    case 256:
+      return <f64>load<i8>(src + <usize>i);
+    case 4: {
+      const v = load<u16>(src + (<usize>i << 1));
+      return <f64><i16>(swap ? bswap<u16>(v) : v);
+    }
+    case 512: {
+      const v = load<u16>(src + (<usize>i << 1));
+      return <f64>(swap ? bswap<u16>(v) : v);
+    }
+    case 8: {
+      const v = load<u32>(src + (<usize>i << 2));
+      return <f64><i32>(swap ? bswap<u32>(v) : v);
+    }
+    case 768: {
+      const v = load<u32>(src + (<usize>i << 2));
+      return <f64>(swap ? bswap<u32>(v) : v);
+    }
+    case 16: {
+      const v = load<u32>(src + (<usize>i << 2));
+      return <f64>reinterpret<f32>(swap ? bswap<u32>(v) : v);
+    }
+    default: {
+      const v = load<u64>(src + (<usize>i << 3));
+      return reinterpret<f64>(swap ? bswap<u64>(v) : v);
+    }
+  }
+}
+
+/**
+ * decodeVoxels: `n` stored values of datatype `dt` at `src` → f32 at `dst`,
+ * `stored · s + b` when `scaled`, else the value itself (as JS's
+ * `Float32Array.set`: one rounding to f32). `swap`: the bytes are in the
+ * other byte order. One loop per datatype (the switch is hoisted by
+ * specialising on the constant `dt` of each call below).
+ */
+export function decode(
+  src: usize, dst: usize, n: i32, dt: i32, swap: i32, s: f64, b: f64, scaled: i32,
+): void {
+  const sw_ = swap != 0;
+  if (dt == 4 && !sw_ && scaled == 0) {
+    // int16 as is: eight at a time, widened to i32 and converted (exact below 2^24)
+    let i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const v = v128.load(src + (<usize>i << 1));
+      const d = dst + (<usize>i << 2);
+      v128.store(d, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(v)));
+      v128.store(d, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(v)), 16);
+    }
+    for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>stored(src, i, 4, false));
+    return;
+  }
+  switch (dt) {
+    case 2: decodeAs(src, dst, n, 2, sw_, s, b, scaled != 0); break;
+    case 256: decodeAs(src, dst, n, 256, sw_, s, b, scaled != 0); break;
+    case 4: decodeAs(src, dst, n, 4, sw_, s, b, scaled != 0); break;
+    case 512: decodeAs(src, dst, n, 512, sw_, s, b, scaled != 0); break;
+    case 8: decodeAs(src, dst, n, 8, sw_, s, b, scaled != 0); break;
+    case 768: decodeAs(src, dst, n, 768, sw_, s, b, scaled != 0); break;
+    case 16: decodeAs(src, dst, n, 16, sw_, s, b, scaled != 0); break;
+    default: decodeAs(src, dst, n, 64, sw_, s, b, scaled != 0);
+  }
+}
+
+@inline
+function decodeAs(
+  src: usize, dst: usize, n: i32, dt: i32, swap: bool, s: f64, b: f64, scaled: bool,
+): void {
+  if (scaled) {
+    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>(stored(src, i, dt, swap) * s + b));
+  } else if (dt == 16 && !swap) {
+    memory.copy(dst, src, <usize>n << 2); // float32 as is: the bits (NaN payloads too)
+  } else {
+    for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>stored(src, i, dt, swap));
+  }
+}
+
+/** zeroNonFinite: NaN and ±Inf (exponent all ones) → 0, in place on `n` f32. */
+export function finite0(v: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = v + (<usize>i << 2);
+    if ((load<u32>(p) & 0x7f800000) == 0x7f800000) store<f32>(p, 0);
+  }
+}
+
+/**
+ * ReportPart.addRawFrames: add frames `first .. first + count` (f32 volumes of
+ * `n3` back to back at `frames`) to Σx (f64 at `sums`) and Σx² (at
+ * `sums + 8·n3`), each voxel's frames in order; two voxels at a time in f64x2
+ * lanes, lane-wise the scalar sums.
+ */
+export function rawSums(frames: usize, first: i32, count: i32, n3: i32, sums: usize): void {
+  const q = sums + (<usize>n3 << 3);
+  let i = 0;
+  for (; i + 2 <= n3; i += 2) {
+    const o = <usize>i << 3;
+    let S = v128.load(sums + o), Q = v128.load(q + o);
+    for (let k = 0; k < count; k++) {
+      const at = frames + ((<usize>(first + k) * <usize>n3 + <usize>i) << 2);
+      const V = f64x2.promote_low_f32x4(v128.load64_zero(at));
+      S = f64x2.add(S, V);
+      Q = f64x2.add(Q, f64x2.mul(V, V));
+    }
+    v128.store(sums + o, S);
+    v128.store(q + o, Q);
+  }
+  for (; i < n3; i++) {
+    let s = gw(sums, i), sq = gw(q, i);
+    for (let k = 0; k < count; k++) {
+      const v = <f64>load<f32>(frames + ((<usize>(first + k) * <usize>n3 + <usize>i) << 2));
+      s += v;
+      sq += v * v;
+    }
+    sw(sums, i, s);
+    sw(q, i, sq);
+  }
+}
+
+/** maskFrame: where the u8 `mask` is 0, the f32 `frame` and the u8 `cover` become 0. */
+export function maskFrame(mask: usize, frame: usize, cover: usize, n: i32): void {
+  let i = 0;
+  const z = i8x16.splat(0);
+  for (; i + 16 <= n; i += 16) {
+    const out = i8x16.eq(v128.load(mask + <usize>i), z); // all ones where masked out
+    const c = cover + <usize>i;
+    v128.store(c, v128.andnot(v128.load(c), out));
+    const h0 = i16x8.extend_low_i8x16_s(out), h1 = i16x8.extend_high_i8x16_s(out);
+    const f = frame + (<usize>i << 2);
+    v128.store(f, v128.andnot(v128.load(f), i32x4.extend_low_i16x8_s(h0)));
+    v128.store(f, v128.andnot(v128.load(f, 16), i32x4.extend_high_i16x8_s(h0)), 16);
+    v128.store(f, v128.andnot(v128.load(f, 32), i32x4.extend_low_i16x8_s(h1)), 32);
+    v128.store(f, v128.andnot(v128.load(f, 48), i32x4.extend_high_i16x8_s(h1)), 48);
+  }
+  for (; i < n; i++) {
+    if (load<u8>(mask + <usize>i) == 0) {
+      store<f32>(frame + (<usize>i << 2), 0);
+      store<u8>(cover + <usize>i, 0);
+    }
+  }
+}
+
+/** One integer voxel as encodeVoxels rounds it: floor((v − b)·inv + 0.5), clamped, NaN → 0. */
+@inline
+function rounded(v: f64, b: f64, inv: f64, lo: f64, hi: f64): f64 {
+  let x = Math.floor((v - b) * inv + 0.5);
+  if (x < lo) x = lo;
+  else if (x > hi) x = hi;
+  else if (x != x) x = 0;
+  return x;
+}
+
+/**
+ * encodeVoxels: `n` f32 at `src` → datatype `dt` at `dst`, little-endian.
+ * Integer types: rounded() with `inv` = 1/slope, `b` = inter, clamped to
+ * [lo, hi]. float32/float64: `(v − b)·inv`, or the value itself when
+ * `plain` (slope 1, inter 0).
+ */
+export function encode(
+  src: usize, dst: usize, n: i32, dt: i32, inv: f64, b: f64, lo: f64, hi: f64, plain: i32,
+): void {
+  if (dt == 16 || dt == 64) {
+    for (let i = 0; i < n; i++) {
+      const v = <f64>load<f32>(src + (<usize>i << 2));
+      const x = plain != 0 ? v : (v - b) * inv;
+      if (dt == 16) store<f32>(dst + (<usize>i << 2), <f32>x);
+      else store<f64>(dst + (<usize>i << 3), x);
+    }
+    return;
+  }
+  let i = 0;
+  if (dt == 4 || dt == 512) {
+    // eight at a time: f64x2 lanes, lane-wise rounded(), then narrowed (in range already)
+    const B = f64x2.splat(b), INV = f64x2.splat(inv), HALF = f64x2.splat(0.5);
+    const LO = f64x2.splat(lo), HI = f64x2.splat(hi);
+    for (; i + 8 <= n; i += 8) {
+      const s = src + (<usize>i << 2);
+      const q0 = encodeLanes(v128.load64_zero(s), B, INV, HALF, LO, HI);
+      const q1 = encodeLanes(v128.load64_zero(s, 8), B, INV, HALF, LO, HI);
+      const q2 = encodeLanes(v128.load64_zero(s, 16), B, INV, HALF, LO, HI);
+      const q3 = encodeLanes(v128.load64_zero(s, 24), B, INV, HALF, LO, HI);
+      const a = i8x16.shuffle(q0, q1, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+      const c = i8x16.shuffle(q2, q3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+      const w = dt == 4 ? i16x8.narrow_i32x4_s(a, c) : i16x8.narrow_i32x4_u(a, c);
+      v128.store(dst + (<usize>i << 1), w);
+    }
+  }
+  for (; i < n; i++) {
+    const x = rounded(<f64>load<f32>(src + (<usize>i << 2)), b, inv, lo, hi);
+    switch (dt) {
+      case 2:
+        store<u8>(dst + <usize>i, <u8><i32>x);
+        break;
+      case 256:
+        store<i8>(dst + <usize>i, <i8><i32>x);
+        break;
+      case 4:
+        store<i16>(dst + (<usize>i << 1), <i16><i32>x);
+        break;
+      case 512:
+        store<u16>(dst + (<usize>i << 1), <u16><i32>x);
+        break;
+      case 8:
+        store<i32>(dst + (<usize>i << 2), <i32>x);
+        break;
+      default:
+        store<u32>(dst + (<usize>i << 2), <u32>x);
+    }
+  }
+}
+
+/** rounded() of two f32 lanes (the low half of `v`), as two i32 in the low half. */
+@inline
+function encodeLanes(v: v128, B: v128, INV: v128, HALF: v128, LO: v128, HI: v128): v128 {
+  let x = f64x2.floor(f64x2.add(f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), B), INV), HALF));
+  x = v128.and(x, f64x2.eq(x, x)); // NaN → +0
+  x = f64x2.pmin(f64x2.pmax(x, LO), HI); // x < lo → lo, x > hi → hi
+  return i32x4.trunc_sat_f64x2_s_zero(x);
+}

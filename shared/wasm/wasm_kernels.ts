@@ -102,6 +102,30 @@ export interface Exports {
     hasPrev: number,
     ssd: number,
   ): void;
+  decode(
+    src: number,
+    dst: number,
+    n: number,
+    datatype: number,
+    swap: number,
+    slope: number,
+    inter: number,
+    scaled: number,
+  ): void;
+  finite0(v: number, n: number): void;
+  rawSums(frames: number, first: number, count: number, n3: number, sums: number): void;
+  maskFrame(mask: number, frame: number, cover: number, n: number): void;
+  encode(
+    src: number,
+    dst: number,
+    n: number,
+    datatype: number,
+    inv: number,
+    inter: number,
+    lo: number,
+    hi: number,
+    plain: number,
+  ): void;
   prefilter(
     c: number,
     nx: number,
@@ -118,8 +142,10 @@ export interface Exports {
 }
 
 // Memory layout (bytes): fixed blocks in the second page, volumes after.
-const MAT = 65536; // 12 f64
-const SCRATCH = MAT + 128; // weights, offsets (512 B), then the piece table (≤ 512 B)
+/** One voxel → voxel matrix (12 f64). */
+export const MAT = 65536;
+/** The B-spline kernel's scratch: weights, offsets (512 B), then the piece table (≤ 512 B). */
+export const SCRATCH = MAT + 128;
 const POLES = MAT + 2048; // 3 axes × 3 poles × [z, horizon, z^(n−1)]
 /** The first byte free for volumes (above the fixed blocks). */
 export const DATA = MAT + 4096;
@@ -135,7 +161,7 @@ export function growTo(mem: WebAssembly.Memory, end: number): void {
 }
 
 /** The prefilter of `poles` in place on the f32 volume at byte `c` of the instance's memory. */
-function prefilterAt(
+export function prefilterAt(
   ex: Exports,
   c: number,
   dims: readonly [number, number, number],
@@ -184,6 +210,7 @@ let provided: WebAssembly.Module | null = null;
  */
 export function provideWasmModule(module: WebAssembly.Module): void {
   provided = module;
+  available = true;
   cached = undefined;
   work = null;
 }
@@ -204,6 +231,21 @@ function kernelsModule(): WebAssembly.Module {
   // callers fall back to JS), so construct it through a plain constructor type.
   const ModuleCtor = WebAssembly.Module as unknown as new (b: BufferSource) => WebAssembly.Module;
   return new ModuleCtor(decode(KERNELS_WASM_BASE64));
+}
+
+let available: boolean | undefined;
+
+/** Whether this runtime runs the kernels' module (compiles it, or was handed it); asked once. */
+export function wasmAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      kernelsModule();
+      available = true;
+    } catch {
+      available = false;
+    }
+  }
+  return available;
 }
 
 /** The memories of this isolate's live instances (for {@link wasmMemoryBytes}). */

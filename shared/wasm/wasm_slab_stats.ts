@@ -1,18 +1,18 @@
 /**
- * The slab's partial sums ({@link SlabStats}) with the sums, the previous
- * frame and a batch of frames in WebAssembly memory: `statsAdd` in
- * kernels.as adds a batch in the JS order, so the bytes are SlabStats' bit
- * for bit, and the loop runs compiled from a function's first frame (a new
- * worker's JS spends its first frames being compiled).
+ * The slab's partial sums (SlabStats, shared/slab_stats.ts) with the sums,
+ * the previous frame and a batch of frames in WebAssembly memory: `statsAdd`
+ * in kernels.as adds a batch in the JS order, so the bytes are SlabStats'
+ * bit for bit.
  *
- * The memory (the isolate's work memory, see `acquireWork`) is laid out once,
- * at construction, and does not grow while held, so the views it hands out
- * stay valid until {@link release}: the reslice function resamples straight
- * into {@link frameSlot} and {@link coverSlot}, and stores {@link bytes}.
+ * The memory (the isolate's work memory, see `acquireWork`) is laid out at
+ * construction; a caller may lay out more after {@link WasmSlabStats.end}
+ * (WasmSlab does) before it takes views. It does not grow while held, so the
+ * views stay valid until {@link WasmSlabStats.release}: WasmSlab resamples
+ * straight into the batch slots and stores {@link WasmSlabStats.bytes}.
  *
  * @module
  */
-import { SlabStats, type SlabSums } from "../slab_stats.ts";
+import type { SlabSums } from "../slab_stats.ts";
 import { acquireWork, align, DATA, type Exports, growTo, releaseWork } from "./wasm_kernels.ts";
 
 export class WasmSlabStats implements SlabSums {
@@ -28,6 +28,8 @@ export class WasmSlabStats implements SlabSums {
     covers: number;
     ssd: number;
   };
+  /** The first byte after the sums' blocks (where a caller may lay out more). */
+  readonly end: number;
   #hasPrev = false;
 
   constructor(n3: number, frames: number, brain: Uint8Array | null, batch: number) {
@@ -41,9 +43,20 @@ export class WasmSlabStats implements SlabSums {
     const end = ssd + align(batch * 8);
     const mem = this.#ex.memory;
     growTo(mem, end);
+    this.end = end;
     this.#at = { data, prev, brain: brain ? br : 0, frames: fr, covers: cv, ssd };
     if (brain) new Uint8Array(mem.buffer, br, n3).set(brain.subarray(0, n3));
     new Float64Array(mem.buffer, data, 4 * n3 + frames).fill(0);
+  }
+
+  /** The module instance whose memory holds the sums (the isolate's work instance, mostly). */
+  get exports(): Exports {
+    return this.#ex;
+  }
+
+  /** Byte address of batch slot `b` (f32 frame) and of its coverage (u8). */
+  slotAddress(b: number): { frame: number; cover: number } {
+    return { frame: this.#at.frames + b * this.n3 * 4, cover: this.#at.covers + b * this.n3 };
   }
 
   /** The sums (a view: valid as long as this object). */
@@ -110,22 +123,5 @@ export class WasmSlabStats implements SlabSums {
   /** The sums as bytes (a view into the module's memory, no copy). */
   bytes(): Uint8Array {
     return new Uint8Array(this.#ex.memory.buffer, this.#at.data, (4 * this.n3 + this.frames) * 8);
-  }
-}
-
-/**
- * The slab's sums for reslicing: in WebAssembly where the module compiles
- * (with `batch` frame slots), else {@link SlabStats}.
- */
-export function slabSums(
-  n3: number,
-  frames: number,
-  brain: Uint8Array | null,
-  batch: number,
-): SlabSums {
-  try {
-    return new WasmSlabStats(n3, frames, brain, batch);
-  } catch {
-    return new SlabStats(n3, frames, brain);
   }
 }
