@@ -39,6 +39,11 @@ const OUT_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Resliced frames (Float32) held for one batch of the slab's sums: at most 8 frames. */
 const STATS_BATCH_BYTES = 4 * 1024 * 1024;
 
+/** Frames resampled before they are added to the slab's sums together (see SlabStats.addFrames). */
+export function resliceBatch(n3: number): number {
+  return Math.max(1, Math.min(8, Math.floor(STATS_BATCH_BYTES / (n3 * 4))));
+}
+
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
   const t0 = performance.now();
   const { run, start, end, encoding } = task;
@@ -54,8 +59,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     readMask(ports, task.brainKey, n3),
   ]);
   const readMs = performance.now() - t0;
-  // Resampled frames wait in a small batch for the slab's sums (see SlabStats.addFrames).
-  const batchSize = Math.max(1, Math.min(8, Math.floor(STATS_BATCH_BYTES / (n3 * 4))));
+  const batchSize = resliceBatch(n3);
   // Where WebAssembly runs, the whole per-voxel work stays in its memory (see WasmSlab).
   const work = openSlabWork({
     run,

@@ -57,6 +57,11 @@ export interface EarlyModel {
   mask: Promise<{ result: TaskResult | null } | null>;
   /** Set by {@link dropEarlyModel}: store and invoke nothing more. */
   dropped: boolean;
+  /**
+   * Resolves once its tasks are with the invoker (or will not be): work
+   * asked of the invoker after this waits behind them.
+   */
+  dispatched: Promise<void>;
 }
 
 /** The content digest of a pass-1 model: version, grid, settings, reference voxels. */
@@ -120,16 +125,33 @@ export function startEarlyModel(
     brainKey,
     mask: Promise.resolve(null),
     dropped: false,
+    dispatched: Promise.resolve(),
+  };
+  // each task's block calls its `handed` once: when it invokes, or when it will not
+  const blocks = brainKey !== null ? 2 : 1;
+  let handedCount = 0, allHanded = () => {};
+  m.dispatched = new Promise((resolve) => (allHanded = resolve));
+  const handed = () => {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (++handedCount === blocks) allHanded();
+    };
   };
   let refStored: Promise<void> | null = null;
   const storeRef = () => (refStored ??= ports.objects.put(task.refKey, bytes));
+  const prepareHanded = handed();
   m.ready = (async () => {
     if (await ports.objects.head(task.modelKey)) return null;
     if (m.dropped) return null;
     await storeRef();
     if (m.dropped) return null;
-    return await ports.invoker.invoke(task);
-  })().catch(() => null); // not fatal: the estimate functions then build the model themselves
+    const r = ports.invoker.invoke(task);
+    prepareHanded();
+    return await r;
+  })().catch(() => null) // not fatal: the estimate functions then build the model themselves
+    .finally(prepareHanded);
   if (brainKey !== null) {
     const maskTask: AutomaskTask = {
       job: reportId,
@@ -142,13 +164,17 @@ export function startEarlyModel(
       refKey: task.refKey,
       brainKey,
     };
+    const maskHanded = handed();
     m.mask = (async () => {
       if (await ports.objects.head(brainKey)) return { result: null };
       if (m.dropped) return null;
       await storeRef();
       if (m.dropped) return null;
-      return { result: await ports.invoker.invoke(maskTask) };
-    })().catch(() => null); // not fatal: the orchestrator then makes the mask itself
+      const r = ports.invoker.invoke(maskTask);
+      maskHanded();
+      return { result: await r };
+    })().catch(() => null) // not fatal: the orchestrator then makes the mask itself
+      .finally(maskHanded);
   }
   return m;
 }

@@ -7,7 +7,7 @@
  */
 import type { HashFactory } from "../shared/ports/digest.ts";
 import { isInputError } from "../shared/errors.ts";
-import { planRanges, rangeCount } from "../shared/frame_ranges.ts";
+import { largestRange, planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import { frameBytes } from "../shared/run_frames.ts";
 import { datatypeInfo } from "../shared/nifti/datatypes.ts";
 import {
@@ -19,6 +19,7 @@ import {
   PIPELINE_VERSION,
   type PrepareTask,
   type ResliceTask,
+  type RunLayout,
   type TaskResult,
 } from "../shared/job.ts";
 import { fromRows12, identity4, invert4, type Mat4, mul4 } from "../shared/rigid.ts";
@@ -40,6 +41,9 @@ import { float32Bytes, jobKeys, outputEncoding, stageRun } from "./stage.ts";
 import { StagedCopy } from "./staged_copy.ts";
 import { sumPartials } from "./partial_sums.ts";
 import { readWeightImage } from "./weight_image.ts";
+
+/** The slab budget when the request sets none (`--max-slab-mb` 64: a Worker isolate has 128 MB). */
+const DEFAULT_SLAB_BYTES = 64 * 1024 * 1024;
 
 export interface OrchestratorPorts {
   /** Job data: staged frames, reference, slabs, partial sums. */
@@ -122,6 +126,19 @@ export async function register(
   // the orchestrator makes it while that function estimates (its core is idle then, and a task
   // would wait in line before the estimate task).
   const maskByFunction = ports.invoker.concurrency >= 2;
+  const warmFunctions = (layout: RunLayout) => {
+    const size = rangeCount({
+      frames: layout.dims[3],
+      workers: ports.invoker.concurrency,
+      frameBytes: frameBytes(layout),
+      maxSlabBytes: req.maxSlabBytes ?? DEFAULT_SLAB_BYTES,
+    });
+    ports.invoker.warm?.({
+      run: layout,
+      options: req.options,
+      slabFrames: largestRange(layout.dims[3], size),
+    });
+  };
   // Where the store can move objects, the staged copy is written in this same pass.
   const copy = StagedCopy.start(ports.objects);
   // Until the staged copy is in place, a failure removes it.
@@ -141,6 +158,8 @@ export async function register(
       ports.sha256,
       req.weight ? undefined : (reference, layout) => {
         early = startEarlyModel(reference, layout, req.options, ports, maskByFunction);
+        // the workers the model's tasks leave waiting warm up for the job's tasks
+        early.dispatched.then(() => warmFunctions(layout));
       },
       copy ? (bytes) => copy.write(bytes) : undefined,
     ).then(async (r) => {
@@ -153,6 +172,7 @@ export async function register(
     throw e;
   });
   const { layout, header } = run;
+  if (!early) warmFunctions(layout); // no model was started early (a weight image)
   const nt = layout.dims[3];
   const options: JobOptions = {
     ...req.options,
@@ -283,7 +303,7 @@ export async function register(
       frames: nt,
       workers: ports.invoker.concurrency,
       frameBytes: frameBytes(layout),
-      maxSlabBytes: req.maxSlabBytes ?? 64 * 1024 * 1024,
+      maxSlabBytes: req.maxSlabBytes ?? DEFAULT_SLAB_BYTES,
     });
     const ranges = record.ranges ?? planRanges(nt, size);
     await save({ ranges, phase: "estimate" });

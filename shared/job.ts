@@ -149,6 +149,17 @@ export interface PrepareTask extends TaskBase {
 }
 
 /**
+ * What a function isolate can be warmed for while it waits (see
+ * functions/warm_up.ts): the job's run, its options, and the frames of its
+ * largest slab. A hint: no result, nothing stored.
+ */
+export interface WarmHint {
+  run: RunLayout;
+  options: JobOptions;
+  slabFrames: number;
+}
+
+/**
  * Make the brain mask (`shared/report/automask.ts`) of the registration
  * target at `refKey` and store it at `brainKey` (its range is empty). Run
  * while the input is read, beside the prepare task, so the mask is not

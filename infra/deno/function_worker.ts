@@ -3,14 +3,16 @@
  * deployment or a Cloudflare consumer runs, with its own adapters (the local
  * folder store or the S3 bucket, and Deno KV on the same file as the orchestrator).
  *
- * Messages in: `{ init: { storeDir, kvPath, s3? } }`, then `{ id, task }`.
- * Messages out: `{ id, ok: true, result }` or `{ id, ok: false, error: { name, message, stack } }`.
+ * Messages in: `{ init: { storeDir, kvPath, s3? } }`, then `{ id, task }` or `{ warm: hint }`.
+ * Messages out: `{ id, ok: true, result }`, `{ id, ok: false, error: { name, message, stack } }`,
+ * or `{ warmed: true }` (see functions/warm_up.ts).
  *
  * @module
  */
 /// <reference lib="deno.worker" />
 import { runTask } from "../../functions/run_task.ts";
-import type { Task } from "../../shared/job.ts";
+import { warmUp } from "../../functions/warm_up.ts";
+import type { Task, WarmHint } from "../../shared/job.ts";
 import type { FunctionPorts } from "../../shared/ports/function_ports.ts";
 import { KvJobStore } from "./kv_job_store.ts";
 import { openBucket } from "./open_bucket.ts";
@@ -25,7 +27,17 @@ self.onmessage = async (e: MessageEvent) => {
     init?: { storeDir: string; kvPath: string; s3?: S3StoreConfig | null };
     id?: number;
     task?: Task;
+    warm?: WarmHint;
   };
+  if (msg.warm) {
+    try {
+      warmUp(msg.warm);
+    } catch {
+      // a warm-up is only a head start: the task does the same work if this failed
+    }
+    self.postMessage({ warmed: true });
+    return;
+  }
   if (msg.init) {
     const { storeDir, kvPath, s3 } = msg.init;
     ports = Promise.all([KvJobStore.open(kvPath), openBucket(storeDir, s3)]).then((

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Task, TaskResult } from "../../shared/job.ts";
+import type { Task, TaskResult, WarmHint } from "../../shared/job.ts";
 import type { Invoker } from "../../shared/ports/invoker.ts";
 import type { S3StoreConfig } from "./s3_config.ts";
 
@@ -31,6 +31,10 @@ export class WorkerPoolInvoker implements Invoker {
   readonly #idle: Worker[] = [];
   readonly #queue: Pending[] = [];
   readonly #running = new Map<number, Pending & { worker: Worker }>();
+  /** The latest warm-up asked for, and the workers warmed for it or warming now. */
+  #warm: { hint: WarmHint; key: string } | null = null;
+  readonly #warmed = new Map<Worker, string>();
+  readonly #warming = new Set<Worker>();
   #nextId = 1;
 
   /**
@@ -67,12 +71,38 @@ export class WorkerPoolInvoker implements Invoker {
     return this.#workers.length;
   }
 
+  /** Workers warming up now (see {@link warm}). */
+  get warming(): number {
+    return this.#warming.size;
+  }
+
   idle(): void {
+    this.#warm = null; // no more tasks for that run
     if (!this.#releaseWhenIdle) return;
     for (const w of this.#idle.splice(0)) {
+      this.#warmed.delete(w);
       w.terminate();
       this.#workers.splice(this.#workers.indexOf(w), 1);
     }
+  }
+
+  /**
+   * Each worker that is idle with no task waiting warms up for `hint`'s run
+   * (now, or when it next becomes idle), once per run shape; a worker that
+   * is warming takes its next task when done (a warm-up is a few ms of work).
+   */
+  warm(hint: WarmHint): void {
+    const { run, options, slabFrames } = hint;
+    const key = JSON.stringify([
+      run.dims.slice(0, 3),
+      run.datatype,
+      options.interpEstimate,
+      options.interpReslice,
+      options.dtype,
+      slabFrames,
+    ]);
+    this.#warm = { hint, key };
+    this.#pump();
   }
 
   invoke(task: Task): Promise<TaskResult> {
@@ -94,6 +124,16 @@ export class WorkerPoolInvoker implements Invoker {
       this.#running.set(id, { ...job, worker });
       worker.postMessage({ id, task: job.task });
     }
+    // no task waiting: idle workers not yet warm for the latest run warm up
+    const warm = this.#warm;
+    if (!warm) return;
+    for (const worker of this.#idle.slice()) {
+      if (this.#warmed.get(worker) === warm.key) continue;
+      this.#idle.splice(this.#idle.indexOf(worker), 1);
+      this.#warmed.set(worker, warm.key);
+      this.#warming.add(worker);
+      worker.postMessage({ warm: warm.hint });
+    }
   }
 
   #onMessage(
@@ -103,8 +143,17 @@ export class WorkerPoolInvoker implements Invoker {
       ok: boolean;
       result?: TaskResult;
       error?: { name: string; message: string; stack: string };
+      warmed?: boolean;
     },
   ): void {
+    if (msg.warmed) {
+      if (this.#warming.delete(worker) && this.#workers.includes(worker)) {
+        this.#idle.push(worker);
+        this.#pump();
+        if (!this.#warm) this.idle(); // the run's tasks were over before this warm-up was
+      }
+      return;
+    }
     const run = this.#running.get(msg.id);
     if (!run) return;
     this.#running.delete(msg.id);
@@ -115,6 +164,7 @@ export class WorkerPoolInvoker implements Invoker {
   }
 
   #onCrash(worker: Worker, err: Error): void {
+    this.#warming.delete(worker);
     for (const [id, run] of this.#running) {
       if (run.worker === worker) {
         this.#running.delete(id);

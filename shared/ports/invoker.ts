@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Task, TaskResult } from "../job.ts";
+import type { Task, TaskResult, WarmHint } from "../job.ts";
 
 export interface Invoker {
   /** Concurrency the invoker offers (the orchestrator plans at least this many ranges). */
@@ -17,6 +17,12 @@ export interface Invoker {
    * `invoke` still works.
    */
   idle?(): void;
+  /**
+   * Optional: tasks on this run are coming, so workers that would otherwise
+   * wait may warm up for them (functions/warm_up.ts); a task given meanwhile
+   * goes first. A hint: nothing to wait for.
+   */
+  warm?(hint: WarmHint): void;
   /** Release workers or connections. */
   close(): Promise<void>;
 }

@@ -4,10 +4,10 @@
  * starts them again when more tasks come; a shared pool keeps them.
  * Real pool, folder store, Deno KV and the sample run.
  */
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { SAMPLE } from "../helpers/cli.ts";
 import { register } from "../../orchestrator/register.ts";
-import { DEFAULT_OPTIONS } from "../../shared/job.ts";
+import { DEFAULT_OPTIONS, type Task } from "../../shared/job.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { WorkerPoolInvoker } from "../../infra/deno/worker_pool_invoker.ts";
@@ -47,5 +47,42 @@ Deno.test("releaseWhenIdle: workers end after a job's fan-outs and start again f
       await pool.close();
       jobs.close();
     }
+  }
+});
+
+Deno.test("warm: idle workers warm up once per run shape, a task waiting goes first", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "realign-pool-warm-" });
+  const kvPath = `${dir}/jobs.sqlite`;
+  const pool = new WorkerPoolInvoker(2, { storeDir: `${dir}/objects`, kvPath });
+  const run = {
+    dims: [16, 16, 10, 8] as [number, number, number, number],
+    datatype: 4,
+    bytesPerVoxel: 2,
+    littleEndian: true,
+    voxOffset: 352,
+    slope: 1,
+    inter: 0,
+    affine: [3, 0, 0, -24, 0, 3, 0, -24, 0, 0, 3, -15, 0, 0, 0, 1],
+    voxelSize: [3, 3, 3] as [number, number, number],
+  };
+  const settled = async () => {
+    for (let i = 0; i < 500 && pool.warming > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    return pool.warming;
+  };
+  try {
+    pool.warm({ run, options: DEFAULT_OPTIONS, slabFrames: 4 });
+    assertEquals(pool.warming, 2, "both idle workers warm up");
+    assertEquals(await settled(), 0, "warm-ups end");
+    pool.warm({ run, options: DEFAULT_OPTIONS, slabFrames: 4 });
+    assertEquals(pool.warming, 0, "the same run shape again: nothing to warm");
+    // a task that cannot run (no such job) still goes before a warm-up asked for after it
+    const task = pool.invoke({ fn: "nope" } as unknown as Task).catch((e: Error) => e.message);
+    pool.warm({ run: { ...run, dims: [20, 16, 10, 8] }, options: DEFAULT_OPTIONS, slabFrames: 4 });
+    assertEquals(pool.warming, 1, "the worker given the task does not warm now");
+    assert(String(await task).includes("unknown function"), "the task ran");
+    assertEquals(await settled(), 0, "and warms once it is done");
+  } finally {
+    await pool.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -60,6 +60,13 @@ async function run(fail: boolean, workers = 2) {
 Deno.test("the target's brain mask comes from one automask function, or the orchestrator if it fails", async () => {
   const viaFunction = await run(false);
   assertEquals(viaFunction.calls.filter((c) => c.startsWith("automask:")).length, 1);
+  // the workers are warmed once, after the early model's two tasks and before the job's
+  assertEquals(
+    viaFunction.calls.slice(0, 3).sort(),
+    ["automask:0-0", "prepare:0-0", "warm"].sort(),
+  );
+  assertEquals(viaFunction.calls[2], "warm", `order: ${viaFunction.calls}`);
+  assertEquals(viaFunction.calls.filter((c) => c === "warm").length, 1);
   assertEquals(viaFunction.left, 0, "the mask, stored with the early model, is gone with it");
   const fallback = await run(true);
   assertEquals(fallback.calls.filter((c) => c.startsWith("automask:")).length, 1);
