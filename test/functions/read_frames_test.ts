@@ -75,3 +75,45 @@ Deno.test("frameChunks: frames start..end in order, as stored, read one chunk ah
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("frameChunks: chunks land in the caller's two buffers in turn; a caller that stops waits for the read ahead", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "realign-chunks-into-" });
+  try {
+    // the folder store, each range read finishing 20 ms late, noting when it is done
+    let pending = 0;
+    const store = new (class extends LocalFolderStore {
+      override async get(key: string, range?: ByteRange) {
+        pending++;
+        await new Promise((r) => setTimeout(r, 20));
+        try {
+          return await super.get(key, range);
+        } finally {
+          pending--;
+        }
+      }
+    })(dir);
+    await store.put("staged.nii", bytes);
+    const per = Math.floor(CHUNK_BYTES / frameBytes);
+    const bufs = [new Uint8Array(per * frameBytes), new Uint8Array(per * frameBytes)];
+    const slots: number[] = [];
+    const buffers = (slot: number, count: number) => {
+      slots.push(slot);
+      return bufs[slot & 1]!.subarray(0, count * frameBytes);
+    };
+    let k = 0;
+    for await (const c of frameChunks(store, "staged.nii", run, 0, NT, { ms: 0 }, buffers)) {
+      assertEquals(c.bytes.buffer, bufs[k++ & 1]!.buffer, `chunk ${k} is in buffer ${(k - 1) & 1}`);
+      const at = OFFSET + c.first * frameBytes;
+      assertEquals(c.bytes, bytes.subarray(at, at + c.count * frameBytes));
+    }
+    assertEquals(slots, [0, 1, 2].slice(0, Math.ceil(NT / per)));
+    // stopped after the first chunk: the second chunk's read has landed when the loop is left
+    for await (const _ of frameChunks(store, "staged.nii", run, 0, NT, { ms: 0 }, buffers)) {
+      assertEquals(pending, 1, "the next chunk is being read");
+      break;
+    }
+    assertEquals(pending, 0, "no read is left writing into a buffer the caller may reuse");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
