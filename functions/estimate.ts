@@ -68,6 +68,10 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const { run, start, end } = task;
   const [nx, ny, nz] = run.dims;
   const n3 = nx * ny * nz;
+  // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
+  // The first chunk is asked for now, so its read overlaps getting the model.
+  const reading = { ms: 0 };
+  const chunks = frameChunks(ports.objects, task.stagedKey, run, start, end, reading);
   // The pass's model, built once by its prepare task; built here if it is missing.
   const stored = task.modelKey ? await ports.objects.get(task.modelKey) : null;
   const t1 = performance.now();
@@ -82,14 +86,10 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const coefficients = { min: 0, max: 0 };
   const finite = decodesFinite(run); // integer voxels: no ±Inf or NaN to handle
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
-  // Frames arrive a chunk at a time (see frameChunks): the function holds a chunk, not its slab.
-  const reading = { ms: 0 };
   let peak = 0;
   const turns = new EventLoopTurns();
   try {
-    for await (
-      const chunk of frameChunks(ports.objects, task.stagedKey, run, start, end, reading)
-    ) {
+    for await (const chunk of chunks) {
       for (let t = chunk.first; t < chunk.first + chunk.count; t++) {
         let params: FrameParams;
         if (t !== self || coef) decodeFrameInto(chunk.bytes, run, t - chunk.first, frame);
