@@ -26,11 +26,19 @@ import {
 } from "../shared/wasm/wasm_kernels.ts";
 import { resliceBatch } from "./reslice.ts";
 import { framesPerChunk } from "./read_frames.ts";
+import { EventLoopTurns } from "./event_loop.ts";
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 
-/** Warm this isolate for tasks on `hint`'s run (see the module doc); a no-op without WebAssembly. */
-export function warmUp(hint: WarmHint): void {
+/** Bytes of work memory touched per step (about 2 ms of fresh pages). */
+const TOUCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The warm-up as steps of a few ms each (see {@link warmUp}): none holds
+ * the work memory past its end, so a task that comes between two steps
+ * finds it free.
+ */
+export function* warmUpSteps(hint: WarmHint): Generator<void> {
   if (!wasmAvailable()) return;
   const { run, options, slabFrames } = hint;
   const [nx, ny, nz] = run.dims;
@@ -62,19 +70,24 @@ export function warmUp(hint: WarmHint): void {
   } finally {
     slab.release();
   }
+  yield;
   // estimation: the frame's smoothing (and prefilter), and sampling at a few points
   const est = openWasmEstimator();
   if (est) {
     try {
       const degree = options.interpEstimate > 1 ? 2 : 1;
-      const taps = smoothingTaps(run.voxelSize, options.fwhm);
-      est.prepareFrame(new Float32Array(n3), [nx, ny, nz], taps, degree);
-      const n = 8, c = (v: number) => new Float64Array(n).fill(v);
+      est.prepareFrame(
+        new Float32Array(n3),
+        [nx, ny, nz],
+        smoothingTaps(run.voxelSize, options.fwhm),
+        degree,
+      );
+      const n = 8, at = (v: number) => new Float64Array(n).fill(v);
       est.accumulate(
         {
-          px: c(nx / 2),
-          py: c(ny / 2),
-          pz: c(nz / 2),
+          px: at(nx / 2),
+          py: at(ny / 2),
+          pz: at(nz / 2),
           cols: new Float64Array(n * 7),
           sw: null,
           n,
@@ -88,13 +101,40 @@ export function warmUp(hint: WarmHint): void {
     } finally {
       est.release();
     }
+    yield;
   }
-  // every page of the work memory, as large as the tasks above made it
-  const owner = {};
-  const ex = acquireWork(owner);
+  // every page of the work memory, as large as the tasks above made it, a piece at a time
+  for (let at = DATA;; at += TOUCH_BYTES) {
+    const owner = {};
+    const ex = acquireWork(owner);
+    try {
+      const size = ex.memory.buffer.byteLength;
+      if (at >= size) return;
+      new Uint8Array(ex.memory.buffer, at, Math.min(TOUCH_BYTES, size - at)).fill(0);
+    } finally {
+      releaseWork(owner);
+    }
+    yield;
+  }
+}
+
+/** Warm this isolate for tasks on `hint`'s run (see the module doc), all at once. */
+export function warmUp(hint: WarmHint): void {
+  for (const _ of warmUpSteps(hint)) { /* each step runs as the loop asks for it */ }
+}
+
+/**
+ * {@link warmUpSteps} with an event-loop turn between steps, until they are
+ * done or `stop()` says a task is waiting (then the task does what is left).
+ */
+export async function warmUpUntil(hint: WarmHint, stop: () => boolean): Promise<void> {
+  const turns = new EventLoopTurns();
   try {
-    new Uint8Array(ex.memory.buffer, DATA).fill(0);
+    for (const _ of warmUpSteps(hint)) {
+      await turns.turn();
+      if (stop()) return;
+    }
   } finally {
-    releaseWork(owner);
+    turns.close();
   }
 }

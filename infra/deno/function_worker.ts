@@ -11,7 +11,7 @@
  */
 /// <reference lib="deno.worker" />
 import { runTask } from "../../functions/run_task.ts";
-import { warmUp } from "../../functions/warm_up.ts";
+import { warmUpUntil } from "../../functions/warm_up.ts";
 import type { Task, WarmHint } from "../../shared/job.ts";
 import type { FunctionPorts } from "../../shared/ports/function_ports.ts";
 import { KvJobStore } from "./kv_job_store.ts";
@@ -21,6 +21,9 @@ import { zlibCompression } from "./zlib_compression.ts";
 import { wasmMemoryBytes } from "../../shared/wasm/wasm_kernels.ts";
 
 let ports: Promise<FunctionPorts> | null = null;
+/** The warm-up running (see functions/warm_up.ts), and whether a task asked it to stop. */
+let warming: Promise<void> | null = null;
+let stopWarming = false;
 
 self.onmessage = async (e: MessageEvent) => {
   const msg = e.data as {
@@ -30,12 +33,13 @@ self.onmessage = async (e: MessageEvent) => {
     warm?: WarmHint;
   };
   if (msg.warm) {
-    try {
-      warmUp(msg.warm);
-    } catch {
-      // a warm-up is only a head start: the task does the same work if this failed
-    }
-    self.postMessage({ warmed: true });
+    stopWarming = false;
+    warming = warmUpUntil(msg.warm, () => stopWarming)
+      .catch(() => {}) // a warm-up is only a head start: the task does the same work
+      .finally(() => {
+        warming = null;
+        self.postMessage({ warmed: true });
+      });
     return;
   }
   if (msg.init) {
@@ -55,6 +59,10 @@ self.onmessage = async (e: MessageEvent) => {
       },
     }));
     return;
+  }
+  if (warming) { // a task came: the warm-up stops after its current step
+    stopWarming = true;
+    await warming;
   }
   try {
     if (!ports || !msg.task) throw new Error("Cannot run task: worker not initialised");

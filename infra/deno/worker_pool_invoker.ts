@@ -88,8 +88,9 @@ export class WorkerPoolInvoker implements Invoker {
 
   /**
    * Each worker that is idle with no task waiting warms up for `hint`'s run
-   * (now, or when it next becomes idle), once per run shape; a worker that
-   * is warming takes its next task when done (a warm-up is a few ms of work).
+   * (now, or when it next becomes idle), once per run shape. A warming
+   * worker still takes tasks: its warm-up stops after the step it is in
+   * (a few ms), and the task does the rest.
    */
   warm(hint: WarmHint): void {
     const { run, options, slabFrames } = hint;
@@ -116,6 +117,12 @@ export class WorkerPoolInvoker implements Invoker {
     while (this.#queue.length > 0) {
       if (this.#idle.length === 0 && this.#workers.length < this.concurrency) {
         this.#idle.push(this.#spawn());
+      }
+      // a warming worker takes a task too: its warm-up stops after the current step
+      const warming = this.#warming.values().next();
+      if (this.#idle.length === 0 && !warming.done) {
+        this.#warming.delete(warming.value);
+        this.#idle.push(warming.value);
       }
       if (this.#idle.length === 0) return;
       const worker = this.#idle.pop()!;
@@ -146,7 +153,7 @@ export class WorkerPoolInvoker implements Invoker {
       warmed?: boolean;
     },
   ): void {
-    if (msg.warmed) {
+    if (msg.warmed) { // (a worker given a task while warming is no longer in #warming)
       if (this.#warming.delete(worker) && this.#workers.includes(worker)) {
         this.#idle.push(worker);
         this.#pump();

@@ -50,7 +50,7 @@ Deno.test("releaseWhenIdle: workers end after a job's fan-outs and start again f
   }
 });
 
-Deno.test("warm: idle workers warm up once per run shape, a task waiting goes first", async () => {
+Deno.test("warm: idle workers warm up once per run shape; a task waiting goes first, or stops a warm-up", async () => {
   const dir = await Deno.makeTempDir({ prefix: "realign-pool-warm-" });
   const kvPath = `${dir}/jobs.sqlite`;
   const pool = new WorkerPoolInvoker(2, { storeDir: `${dir}/objects`, kvPath });
@@ -81,6 +81,13 @@ Deno.test("warm: idle workers warm up once per run shape, a task waiting goes fi
     assertEquals(pool.warming, 1, "the worker given the task does not warm now");
     assert(String(await task).includes("unknown function"), "the task ran");
     assertEquals(await settled(), 0, "and warms once it is done");
+    // a task given while both warm goes to one of them at once (its warm-up stops after a step)
+    pool.warm({ run: { ...run, dims: [24, 16, 10, 8] }, options: DEFAULT_OPTIONS, slabFrames: 4 });
+    assertEquals(pool.warming, 2);
+    const taken = pool.invoke({ fn: "nope" } as unknown as Task).catch((e: Error) => e.message);
+    assertEquals(pool.warming, 1, "one warming worker took the task");
+    assert(String(await taken).includes("unknown function"), "and ran it");
+    assertEquals(await settled(), 0);
   } finally {
     await pool.close();
     await Deno.remove(dir, { recursive: true });
