@@ -18,7 +18,8 @@ import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import type { FrameEntry } from "../shared/ports/job_store.ts";
 import { EventLoopTurns } from "./event_loop.ts";
 import { FrameBatcher } from "./frame_batcher.ts";
-import { identity4, toRows12 } from "../shared/rigid.ts";
+import { fromRows12, identity4, invert4, type Mat4, mul4, toRows12 } from "../shared/rigid.ts";
+import { coverageMask } from "../shared/coverage_mask.ts";
 import { frameChunks, readFloat32 } from "./read_frames.ts";
 
 /** Frame registered against itself in pass 1 (its correction is the identity). */
@@ -86,6 +87,9 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   const coefficients = { min: 0, max: 0 };
   const finite = decodesFinite(run); // integer voxels: no ±Inf or NaN to handle
   const batch = new FrameBatcher<FrameEntry>((e) => ports.jobs.putParams(task.job, task.pass, e));
+  // With coverageKey, the corrections are relative to the first frame already (its is I).
+  const corrections: Mat4[] | null = task.coverageKey ? [] : null;
+  const toFirst = invert4(identity4());
   let peak = 0;
   const turns = new EventLoopTurns();
   try {
@@ -107,6 +111,10 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
           params = { m: toRows12(r.m), scale: r.scale, iterations: r.iterations };
         }
         batch.add({ frame: t, params });
+        if (corrections) {
+          // M(t) relative to the first frame, as the orchestrator forms it (the first frame's is I)
+          corrections.push(t === 0 ? identity4() : mul4(toFirst, fromRows12(params.m)));
+        }
         await turns.turn(); // lets the read ahead and the batch's write advance
         if (ports.memory) peak = Math.max(peak, ports.memory());
       }
@@ -115,9 +123,16 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
     turns.close();
     scratch.wasm?.release(); // its memory serves this isolate's next task
   }
+  let coverMs = 0;
+  if (corrections && task.coverageKey) {
+    const mask = coverageMask(run, corrections);
+    const c0 = performance.now();
+    await ports.objects.put(task.coverageKey, mask);
+    coverMs = performance.now() - c0;
+  }
   await batch.flush();
   const t2 = performance.now();
-  const writeMs = batch.flushMs;
+  const writeMs = batch.flushMs + coverMs;
   return {
     fn: "estimate",
     start,

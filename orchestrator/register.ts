@@ -29,7 +29,7 @@ import type { Rasterizer } from "../shared/ports/rasterizer.ts";
 import type { JobStore } from "../shared/ports/job_store.ts";
 import { deletePrefix, type ObjectStore } from "../shared/ports/object_store.ts";
 import { automask } from "../shared/report/automask.ts";
-import { coverageMask } from "./coverage_mask.ts";
+import { andInto, coverageMask } from "../shared/coverage_mask.ts";
 import { fanOut, TaskFailure } from "./fan_out.ts";
 import { gather } from "./gather.ts";
 import { dropEarlyModel, type EarlyModel, startEarlyModel } from "./early_model.ts";
@@ -325,6 +325,9 @@ export async function register(
       ? options.interpReslice
       : undefined;
     let coefficientRange = { min: 0, max: 0 };
+    // Against frame 0 (the default), pass 1's corrections are relative to the first frame
+    // already: each estimate function makes its frames' part of the coverage mask.
+    const coverageParts = options.mask && (options.ref === "first" || options.ref === 0);
     // brain mask for DVARS: an automask of the registration target (within the coverage mask)
     let brain: Uint8Array | null = null;
     const targetAutomask = async (pass: number): Promise<Uint8Array> => {
@@ -354,6 +357,7 @@ export async function register(
         weightKey: weight ? keys.weight : null,
         modelKey: modelKey(pass),
         ...(pass === 1 && coefficientDegree !== undefined ? { coefficientDegree } : {}),
+        ...(pass === 1 && coverageParts ? { coverageKey: keys.coverage(r.start, r.end) } : {}),
       }));
       const running = fanOut({ ...fanCtx, phase }, estimateTasks);
       running.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
@@ -418,6 +422,18 @@ export async function register(
       refCorrections = await estimatePass(2);
     }
 
+    /** The AND of the estimate functions' coverage parts, or null if one is missing. */
+    const coverageFromParts = async (): Promise<Uint8Array | null> => {
+      const parts = await Promise.all(
+        ranges.map((r) => ports.objects.get(keys.coverage(r.start, r.end))),
+      );
+      const n3 = layout.dims[0] * layout.dims[1] * layout.dims[2];
+      if (parts.some((p) => p?.length !== n3)) return null; // e.g. a resumed job's older results
+      const cover = parts[0]!.slice();
+      for (const p of parts.slice(1)) andInto(cover, p!);
+      return cover;
+    };
+
     // corrections relative to the first frame: M(t) = M_ref(0)⁻¹ · M_ref(t)
     const toFirst = invert4(refCorrections[0]!);
     const corrections: Mat4[] = refCorrections.map((m, t) =>
@@ -429,8 +445,9 @@ export async function register(
     brain ??= await targetAutomask(pass);
     let maskKey: string | null = null;
     if (options.mask) {
-      const cover = coverageMask(layout, corrections);
-      for (let i = 0; i < cover.length; i++) brain[i] = brain[i]! & cover[i]!;
+      const cover = (pass === 1 && coverageParts && await coverageFromParts()) ||
+        coverageMask(layout, corrections);
+      andInto(brain, cover);
       await ports.objects.put(keys.mask, cover);
       maskKey = keys.mask;
     }

@@ -31,6 +31,7 @@ export function jobKeys(id: string) {
     weight: `${base}/weight.f32`,
     slab: (start: number, end: number) => `${base}/slabs/${start}-${end}`,
     sums: (kind: string, start: number, end: number) => `${base}/sums/${kind}/${start}-${end}`,
+    coverage: (start: number, end: number) => `${base}/coverage/${start}-${end}`,
   };
 }
 

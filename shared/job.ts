@@ -134,6 +134,13 @@ export interface EstimateTask extends TaskBase {
    * orchestrator scales the output before reslicing.
    */
   coefficientDegree?: number;
+  /**
+   * When set (the pass's corrections are those relative to the first frame:
+   * pass 1 against frame 0, with `mask`), the function stores here the
+   * coverage mask of its frames (`shared/coverage_mask.ts`; Uint8, one
+   * frame), the part of the run's mask the orchestrator ANDs with the others.
+   */
+  coverageKey?: string;
 }
 
 /**
