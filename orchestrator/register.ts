@@ -6,7 +6,7 @@
  * @module
  */
 import type { HashFactory } from "../shared/ports/digest.ts";
-import { isInputError } from "../shared/errors.ts";
+import { InputError, isInputError } from "../shared/errors.ts";
 import { largestRange, planRanges, rangeCount } from "../shared/frame_ranges.ts";
 import { frameBytes } from "../shared/run_frames.ts";
 import { datatypeInfo } from "../shared/nifti/datatypes.ts";
@@ -126,18 +126,22 @@ export async function register(
   // the orchestrator makes it while that function estimates (its core is idle then, and a task
   // would wait in line before the estimate task).
   const maskByFunction = ports.invoker.concurrency >= 2;
+  // A hint to the invoker: it never fails the job (a plan that cannot be made fails at the plan).
   const warmFunctions = (layout: RunLayout) => {
-    const size = rangeCount({
-      frames: layout.dims[3],
-      workers: ports.invoker.concurrency,
-      frameBytes: frameBytes(layout),
-      maxSlabBytes: req.maxSlabBytes ?? DEFAULT_SLAB_BYTES,
-    });
-    ports.invoker.warm?.({
-      run: layout,
-      options: req.options,
-      slabFrames: largestRange(layout.dims[3], size),
-    });
+    if (!ports.invoker.warm) return;
+    let slabFrames: number;
+    try {
+      const size = rangeCount({
+        frames: layout.dims[3],
+        workers: ports.invoker.concurrency,
+        frameBytes: frameBytes(layout),
+        maxSlabBytes: req.maxSlabBytes ?? DEFAULT_SLAB_BYTES,
+      });
+      slabFrames = largestRange(layout.dims[3], size);
+    } catch {
+      return;
+    }
+    ports.invoker.warm({ run: layout, options: req.options, slabFrames });
   };
   // Where the store can move objects, the staged copy is written in this same pass.
   const copy = StagedCopy.start(ports.objects);
@@ -172,6 +176,19 @@ export async function register(
     throw e;
   });
   const { layout, header } = run;
+  const slabBudget = req.maxSlabBytes ?? DEFAULT_SLAB_BYTES;
+  if (frameBytes(layout) > slabBudget) {
+    // before any job state: the staged copy goes, the early model too
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+    const e = new InputError(
+      name,
+      `one frame is ${mb(frameBytes(layout))}, more than the slab budget (--max-slab-mb) of ` +
+        `${mb(slabBudget)}; give --max-slab-mb ${Math.ceil(frameBytes(layout) / 2 ** 20)} or more`,
+    );
+    await copy?.discard(e);
+    if (early) await dropEarlyModel(early, ports);
+    throw e;
+  }
   if (!early) warmFunctions(layout); // no model was started early (a weight image)
   const nt = layout.dims[3];
   const options: JobOptions = {
@@ -303,7 +320,7 @@ export async function register(
       frames: nt,
       workers: ports.invoker.concurrency,
       frameBytes: frameBytes(layout),
-      maxSlabBytes: req.maxSlabBytes ?? DEFAULT_SLAB_BYTES,
+      maxSlabBytes: slabBudget,
     });
     const ranges = record.ranges ?? planRanges(nt, size);
     await save({ ranges, phase: "estimate" });

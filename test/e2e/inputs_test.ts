@@ -239,6 +239,8 @@ interface Rejected {
   files: () => Promise<Record<string, Uint8Array>> | Record<string, Uint8Array>;
   /** The file named in the message (default: the one given). */
   named?: string;
+  /** Options given after the file. */
+  args?: string[];
   problem: RegExp;
 }
 
@@ -442,6 +444,20 @@ const REJECTED: Rejected[] = [
     problem: /magic "n\+1" says a single-file NIfTI/,
   },
   {
+    // a frame larger than the slab budget: refused before any job state, not at the plan
+    name: "big_frames.nii",
+    files: () => ({
+      "big_frames.nii": buildNifti({
+        ...small,
+        dims: [4, 128, 128, 40, 2, 1, 1, 1],
+        values: new Float64Array(128 * 128 * 40 * 2).fill(100),
+      }),
+    }),
+    args: ["--max-slab-mb", "1"],
+    problem:
+      /one frame is 1\.3 MB, more than the slab budget \(--max-slab-mb\) of 1\.0 MB; give --max-slab-mb 2 or more/,
+  },
+  {
     name: "pair_header_as_nii.nii",
     files: () => ({ "pair_header_as_nii.nii": buildPair(small).hdr }),
     problem: /header of a \.hdr\/\.img pair/,
@@ -469,7 +485,7 @@ for (const c of REJECTED) {
     for (const [name, bytes] of Object.entries(files)) {
       await Deno.writeFile(`${dir}/${name}`, bytes);
     }
-    const r = await runCli([c.name, "--store", "store"], dir);
+    const r = await runCli([c.name, "--store", "store", ...(c.args ?? [])], dir);
     assertEquals(r.code, 2, `${c.name}: exit code (${r.stderr})`);
     const line = r.stderr.trim();
     assert(!line.includes("\n"), `${c.name}: one line, no stack trace: ${r.stderr}`);
