@@ -90,7 +90,7 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
   // With coverageKey, the corrections are relative to the first frame already (its is I).
   const corrections: Mat4[] | null = task.coverageKey ? [] : null;
   const toFirst = invert4(identity4());
-  let peak = 0;
+  let peak = 0, waitMs = 0;
   const turns = new EventLoopTurns();
   try {
     for await (const chunk of chunks) {
@@ -115,7 +115,9 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
           // M(t) relative to the first frame, as the orchestrator forms it (the first frame's is I)
           corrections.push(t === 0 ? identity4() : mul4(toFirst, fromRows12(params.m)));
         }
+        const w0 = performance.now();
         await turns.turn(); // lets the read ahead and the batch's write advance
+        waitMs += performance.now() - w0;
         if (ports.memory) peak = Math.max(peak, ports.memory());
       }
     }
@@ -139,7 +141,8 @@ export async function estimate(task: EstimateTask, ports: FunctionPorts): Promis
     end,
     readMs: t1 - t0 + reading.ms,
     setupMs: tSetup - t1,
-    computeMs: t2 - tSetup - writeMs - reading.ms,
+    computeMs: t2 - tSetup - writeMs - reading.ms - waitMs,
+    waitMs,
     writeMs,
     ...(coef ? { coefficients } : {}),
     ...(ports.memory ? { peakBytes: Math.max(peak, ports.memory()) } : {}),

@@ -92,7 +92,7 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   // deflated with a sync flush for gzip: sync-flushed pieces concatenate),
   // so the function holds a few frames, not the slab.
   const perOut = Math.max(1, Math.floor(OUT_CHUNK_BYTES / (n3 * obpv)));
-  let computeMs = 0, crc = 0, rawLength = 0, deflatedLength = 0;
+  let computeMs = 0, waitMs = 0, crc = 0, rawLength = 0, deflatedLength = 0;
   const result: TaskResult = { fn: "reslice", start, end, readMs: 0, computeMs: 0, writeMs: 0 };
   const reading = { ms: 0 };
   const turns = new EventLoopTurns();
@@ -146,12 +146,17 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
         computeMs += performance.now() - f0;
         if (ports.memory) peak = Math.max(peak, ports.memory());
         batch.add(t);
+        const w0 = performance.now();
         await turns.turn(); // lets the read ahead, the written pieces and the batch's write advance
+        waitMs += performance.now() - w0;
         if (piece && inPiece * n3 * obpv === piece.length) {
           const raw: Uint8Array = piece;
           piece = null;
           inPiece = 0;
-          yield await finish(raw);
+          const deflated = await finish(raw);
+          const y0 = performance.now();
+          yield deflated; // resumes when the store asks for more
+          waitMs += performance.now() - y0;
         }
       }
     }
@@ -202,7 +207,8 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
   await batch.flush();
   result.readMs = readMs + reading.ms;
   result.computeMs = computeMs;
-  result.writeMs = Math.max(0, performance.now() - t0 - readMs - computeMs);
+  result.waitMs = waitMs;
+  result.writeMs = Math.max(0, performance.now() - t0 - result.readMs - computeMs - waitMs);
   if (ports.memory) result.peakBytes = Math.max(peak, ports.memory());
   return result;
 }

@@ -4,13 +4,16 @@
  *
  * The profile holds the wall time of every orchestrator phase and, for each
  * function invocation, its queueing delay (dispatch to start), read, setup
- * (per invocation: the reference model, the mask), compute and write times.
+ * (per invocation: the reference model, the mask), compute, wait (between
+ * frames: event-loop turns, the store taking pieces) and write (after the
+ * last frame) times.
  *
  * The scale-out model: the serial part (everything outside the fan-outs:
  * open, stage, gather and the orchestrator's own steps) stays as measured;
  * each fan-out phase with `F` functions takes the slowest function's time,
  * a per-invocation overhead (mean queueing + read + setup + write) plus
- * `ceil(frames / F)` frames at the phase's measured compute time per frame.
+ * `ceil(frames / F)` frames at the phase's measured compute and wait time
+ * per frame.
  * It assumes a function's compute time does not change with the machine it
  * runs on, and storage that keeps up.
  *
@@ -27,6 +30,8 @@ export interface InvocationProfile {
   readMs: number;
   setupMs: number;
   computeMs: number;
+  /** Waits between frames (see TaskResult.waitMs). */
+  waitMs: number;
   writeMs: number;
   /** Dispatch to result, as the orchestrator saw it. */
   totalMs: number;
@@ -73,8 +78,10 @@ export function buildProfile(
       readMs: t.readMs,
       setupMs: t.setupMs ?? 0,
       computeMs: t.computeMs,
+      waitMs: t.waitMs ?? 0,
       writeMs: t.writeMs,
-      totalMs: t.totalMs ?? t.readMs + (t.setupMs ?? 0) + t.computeMs + t.writeMs,
+      totalMs: t.totalMs ??
+        t.readMs + (t.setupMs ?? 0) + t.computeMs + (t.waitMs ?? 0) + t.writeMs,
       ...(t.peakBytes !== undefined ? { peakMb: t.peakBytes / 2 ** 20 } : {}),
     })),
   };
@@ -100,7 +107,7 @@ export function phaseCosts(p: RunProfile): { serialMs: number; phases: PhaseCost
     let frames = 0, compute = 0, overhead = 0;
     for (const i of inv) {
       frames += i.end - i.start;
-      compute += i.computeMs;
+      compute += i.computeMs + i.waitMs; // the waits between frames grow with the frames
       overhead += i.queueMs + i.readMs + i.setupMs + i.writeMs;
     }
     phases.push({
@@ -145,7 +152,7 @@ export function profileTable(p: RunProfile): string {
   lines.push("phase        wall ms");
   for (const [phase, v] of Object.entries(p.phases)) lines.push(`${phase.padEnd(12)} ${ms(v)}`);
   lines.push(
-    "invocations  phase        frames  queue ms  read ms  setup ms  compute ms  write ms  total ms  peak MB",
+    "invocations  phase        frames  queue ms  read ms  setup ms  compute ms  wait ms  write ms  total ms  peak MB",
   );
   for (const i of p.invocations) {
     lines.push(
@@ -153,7 +160,7 @@ export function profileTable(p: RunProfile): string {
         ms(i.queueMs).padStart(8)
       }  ${ms(i.readMs).padStart(7)}  ${ms(i.setupMs).padStart(8)}  ${
         ms(i.computeMs).padStart(10)
-      }  ${ms(i.writeMs).padStart(8)}  ${ms(i.totalMs).padStart(8)}  ${
+      }  ${ms(i.waitMs).padStart(7)}  ${ms(i.writeMs).padStart(8)}  ${ms(i.totalMs).padStart(8)}  ${
         i.peakMb === undefined ? "       -" : i.peakMb.toFixed(0).padStart(7)
       }`,
     );

@@ -220,6 +220,12 @@ export interface TaskResult {
   readMs: number;
   setupMs?: number;
   computeMs: number;
+  /**
+   * Waits between frames (event-loop turns, the store taking the pieces): I/O that grows
+   * with the frames, not with the invocation.
+   */
+  waitMs?: number;
+  /** Storing the results after the last frame. */
   writeMs: number;
   /** When the function started (ms since the epoch), for the queueing delay. */
   startedAt?: number;

@@ -41,7 +41,8 @@ const tasks: TimedResult[] = [
     end: 50,
     queueMs: 1,
     readMs: 10,
-    computeMs: 100,
+    computeMs: 80,
+    waitMs: 20, // between frames: counted per frame with the compute
     writeMs: 9,
     totalMs: 130,
   },
@@ -75,6 +76,8 @@ Deno.test("profile: serial part and per-phase costs by hand", () => {
   assertClose(c.phases[1]!.overheadMs, 20, 1e-12);
   assertClose(c.phases[1]!.perFrameMs, 2, 1e-12);
   assertEquals(p.invocations[2]!.setupMs, 0);
+  assertEquals(p.invocations[2]!.waitMs, 20);
+  assertEquals(p.invocations[3]!.waitMs, 0, "absent: 0");
 });
 
 Deno.test("profile: the scale-out model by hand (10, 100, 1000 functions)", () => {
