@@ -173,14 +173,30 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     computeMs += performance.now() - d0;
     return deflated;
   }
+  // The sums and the report part are final once the last frame is in: they are stored then,
+  // beside the slab's last writes.
+  const stored: { sums: Promise<unknown> | null } = { sums: null };
+  const storeSums = () => {
+    if (!stored.sums) {
+      const report = work.reportBytes();
+      stored.sums = Promise.all([
+        ports.objects.put(task.sumKey, work.sumBytes()),
+        report && task.reportKey ? ports.objects.put(task.reportKey, report) : null,
+      ]);
+      stored.sums.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    }
+    return stored.sums;
+  };
   try {
     if (task.slabKey) {
       const gen = pieces();
       const body = new ReadableStream<Uint8Array>({
         async pull(controller) {
           const { value, done } = await gen.next();
-          if (done) controller.close();
-          else controller.enqueue(value);
+          if (done) {
+            storeSums();
+            controller.close();
+          } else controller.enqueue(value);
         },
         async cancel() {
           await gen.return(undefined);
@@ -195,13 +211,10 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     } else {
       for await (const _ of pieces()) { /* the mean pass stores sums only */ }
     }
-    const report = work.reportBytes();
-    await Promise.all([
-      ports.objects.put(task.sumKey, work.sumBytes()),
-      report && task.reportKey ? ports.objects.put(task.reportKey, report) : null,
-    ]);
+    await storeSums();
   } finally {
     turns.close();
+    await stored.sums?.catch(() => {}); // its views into the work memory are in use until then
     work.release(); // its memory serves this isolate's next task
   }
   await batch.flush();

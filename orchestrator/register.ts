@@ -458,12 +458,15 @@ export async function register(
     );
 
     // 5 reslice
-    await save({ phase: "reslice" });
-    brain ??= await targetAutomask(pass);
+    const [, target, parts] = await Promise.all([
+      save({ phase: "reslice" }),
+      brain ?? targetAutomask(pass),
+      options.mask && pass === 1 && coverageParts ? coverageFromParts() : null,
+    ]);
+    brain = target;
     let maskKey: string | null = null;
     if (options.mask) {
-      const cover = (pass === 1 && coverageParts && await coverageFromParts()) ||
-        coverageMask(layout, corrections);
+      const cover = parts ?? coverageMask(layout, corrections);
       andInto(brain, cover);
       await ports.objects.put(keys.mask, cover);
       maskKey = keys.mask;
