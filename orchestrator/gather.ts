@@ -31,7 +31,7 @@ import type { Mat4 } from "../shared/rigid.ts";
 import type { Compression } from "../shared/ports/compression.ts";
 import type { ObjectStore } from "../shared/ports/object_store.ts";
 import type { Rasterizer } from "../shared/ports/rasterizer.ts";
-import { writeReport } from "./run_report.ts";
+import { type ReportInput, writePlot, writeReportHtml } from "./run_report.ts";
 import { jobKeys } from "./stage.ts";
 
 export interface GatherInput {
@@ -169,6 +169,25 @@ export async function gather(
   const brain = await ports.objects.get(jobKeys(inp.id).brain);
   if (!brain) throw new Error("Cannot gather: the brain mask is missing");
   const stats = await runStats(inp, ports, brain);
+  const outlier = fd.map((f, t) => (f > FD_LIMIT || stats.stdDvars[t]! > STD_DVARS_LIMIT ? 1 : 0));
+  const report: ReportInput = {
+    id: inp.id,
+    layout: inp.layout,
+    ranges: inp.ranges,
+    options: inp.options,
+    title: inp.title,
+    tr: tr > 0 ? tr : null,
+    params,
+    fd,
+    outlier,
+    fdThreshold: FD_LIMIT,
+    stdDvarsThreshold: STD_DVARS_LIMIT,
+    stats,
+    brain,
+    names: n,
+  };
+  // The plot's PNG, the longest piece, renders in its own worker from here on.
+  const plot = await writePlot(report, ports);
   const mean = stats.mean;
   const [nx, ny, nz] = inp.layout.dims;
   const meanBytes = await encodeNifti(
@@ -185,7 +204,6 @@ export async function gather(
   );
   await ports.outputs.put(n.mean, meanBytes);
   const enc = new TextEncoder();
-  const outlier = fd.map((f, t) => (f > FD_LIMIT || stats.stdDvars[t]! > STD_DVARS_LIMIT ? 1 : 0));
   await ports.outputs.put(
     n.motion,
     enc.encode(motionTsv(params, fd, {
@@ -197,22 +215,9 @@ export async function gather(
   );
   await ports.outputs.put(n.rp, enc.encode(rpText(params)));
   await ports.outputs.put(n.xfm, enc.encode(xfmTsv(transforms)));
-  await writeReport({
-    id: inp.id,
-    layout: inp.layout,
-    ranges: inp.ranges,
-    options: inp.options,
-    title: inp.title,
-    tr: tr > 0 ? tr : null,
-    params,
-    fd,
-    outlier,
-    fdThreshold: FD_LIMIT,
-    stdDvarsThreshold: STD_DVARS_LIMIT,
-    stats,
-    brain,
-    names: n,
-  }, ports);
+  // The image's bytes stream with this thread free, then the report is built.
   await realigned;
+  await writeReportHtml(report, plot.svg, ports);
+  await plot.png;
   return n;
 }

@@ -82,13 +82,15 @@ function mosaicPair(
   }));
 }
 
-/** Write `_motion.svg`, `_motion.png` and `_report.html`. */
-export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise<void> {
-  const [nx, ny, nz, nt] = inp.layout.dims;
-  const n3 = nx * ny * nz;
-  const keys = jobKeys(inp.id);
+/**
+ * Write `_motion.svg` and start rendering `_motion.png` (in the rasterizer's
+ * own worker, where it has one): the SVG, and the PNG's write to await.
+ */
+export async function writePlot(
+  inp: ReportInput,
+  ports: ReportPorts,
+): Promise<{ svg: string; png: Promise<void> }> {
   const summary = motionSummary(inp.params, inp.fd, inp.outlier);
-
   const svg = motionPlotSvg({
     params: inp.params,
     fd: inp.fd,
@@ -99,11 +101,29 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
     outliers: summary.outliers,
   });
   await ports.outputs.put(inp.names.plot, new TextEncoder().encode(svg));
-  // The PNG renders (in the rasterizer's own worker, where it has one) while the rest is built.
-  const plotPng = ports.rasterizer.svgToPng(svg, { scale: PLOT_PNG_SCALE })
-    .then((png) => ports.outputs.put(inp.names.png, png));
-  plotPng.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  const png = ports.rasterizer.svgToPng(svg, { scale: PLOT_PNG_SCALE })
+    .then((bytes) => ports.outputs.put(inp.names.png, bytes));
+  png.catch(() => {}); // awaited by the caller; not an unhandled rejection meanwhile
+  return { svg, png };
+}
 
+/** Write `_motion.svg`, `_motion.png` and `_report.html`. */
+export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise<void> {
+  const plot = await writePlot(inp, ports);
+  await writeReportHtml(inp, plot.svg, ports);
+  await plot.png;
+}
+
+/** Write `_report.html`, with the motion plot's `svg` inside. */
+export async function writeReportHtml(
+  inp: ReportInput,
+  svg: string,
+  ports: ReportPorts,
+): Promise<void> {
+  const [nx, ny, nz, nt] = inp.layout.dims;
+  const n3 = nx * ny * nz;
+  const keys = jobKeys(inp.id);
+  const summary = motionSummary(inp.params, inp.fd, inp.outlier);
   const brain = inp.brain;
   const rows = carpetRows(brain).length;
   const sum = new ReportSum(n3, nt, rows); // one slab's part held at a time
@@ -154,5 +174,4 @@ export async function writeReport(inp: ReportInput, ports: ReportPorts): Promise
       ` (${brain.reduce((a, b) => a + b, 0)} voxels; the carpet samples ${rows} of them)`,
   });
   await ports.outputs.put(inp.names.report, new TextEncoder().encode(html));
-  await plotPng;
 }
