@@ -48,6 +48,7 @@ interface SlabBlocks {
   wide: number;
   buf: number;
   acc: number;
+  /** The encoded frame: the widened frame's block (see #layout). */
   enc: number;
   report: number;
 }
@@ -97,13 +98,15 @@ export class WasmSlab implements SlabWork {
     const n3 = this.#n3, fb = this.#fb;
     const c0 = m + align(mask ? n3 : 0);
     const c1 = c0 + align(chunkFrames * fb), decoded = c1 + align(chunkFrames * fb);
-    const wide = decoded + align(chunkFrames * n3 * 4), buf = wide + align(n3 * 8);
+    // The widened frame is done with once a slot is resampled, which is when the slot is
+    // encoded: the encoded bytes take its place (8 bytes a voxel hold any output datatype).
+    const wide = decoded + align(chunkFrames * n3 * 4), buf = wide + align(n3 * Math.max(8, obpv));
     const acc = buf + align(Math.max(nx * ny, nx * nz) * 8);
-    const enc = acc + align((Math.max(nx, ny) + 2) * 8), report = enc + align(n3 * obpv);
+    const report = acc + align((Math.max(nx, ny) + 2) * 8);
     const mem = this.#ex.memory;
     growTo(mem, report);
     if (mask) new Uint8Array(mem.buffer, m, n3).set(mask.subarray(0, n3));
-    return { mask: mask ? m : 0, chunks: [c0, c1], decoded, wide, buf, acc, enc, report };
+    return { mask: mask ? m : 0, chunks: [c0, c1], decoded, wide, buf, acc, enc: wide, report };
   }
 
   chunkBuffer(slot: number, count: number): Uint8Array {
