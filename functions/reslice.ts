@@ -11,7 +11,8 @@
  * @module
  */
 import { crc32 } from "../shared/crc32.ts";
-import type { FrameParams, ResliceTask, TaskResult } from "../shared/job.ts";
+import type { FrameParams, JobOptions, ResliceTask, RunLayout, TaskResult } from "../shared/job.ts";
+import type { SlabSpec } from "../shared/slab_work.ts";
 import { frameVoxels } from "../shared/run_frames.ts";
 import type { FunctionPorts } from "../shared/ports/function_ports.ts";
 import { fromRows12, invert4, mul4 } from "../shared/rigid.ts";
@@ -46,8 +47,30 @@ const QUEUED_BYTES = 6 * 1024 * 1024;
 const STATS_BATCH_BYTES = 4 * 1024 * 1024;
 
 /** Frames resampled before they are added to the slab's sums together (see SlabStats.addFrames). */
-export function resliceBatch(n3: number): number {
+function resliceBatch(n3: number): number {
   return Math.max(1, Math.min(8, Math.floor(STATS_BATCH_BYTES / (n3 * 4))));
+}
+
+/**
+ * The voxel work a reslice task of `frames` frames of `run` lays out: the
+ * function's own, and the warm-up's (functions/warm_up.ts), which must match.
+ */
+export function resliceWork(
+  run: RunLayout,
+  frames: number,
+  options: Pick<JobOptions, "interpReslice">,
+  masks: { mask: Uint8Array | null; brain: Uint8Array | null; report: boolean },
+  encoding: SlabSpec["encoding"],
+): SlabSpec {
+  return {
+    run,
+    frames,
+    chunkFrames: framesPerChunk(run),
+    batch: resliceBatch(frameVoxels(run)),
+    degree: options.interpReslice,
+    ...masks,
+    encoding,
+  };
 }
 
 export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<TaskResult> {
@@ -65,19 +88,14 @@ export async function reslice(task: ResliceTask, ports: FunctionPorts): Promise<
     readMask(ports, task.brainKey, n3),
   ]);
   const readMs = performance.now() - t0;
-  const batchSize = resliceBatch(n3);
   // Where WebAssembly runs, the whole per-voxel work stays in its memory (see WasmSlab).
-  const work = openSlabWork({
-    run,
-    frames: end - start,
-    chunkFrames: framesPerChunk(run),
-    batch: batchSize,
-    degree: task.options.interpReslice,
+  const spec = resliceWork(run, end - start, task.options, {
     mask,
     brain,
     report: task.reportKey !== undefined && task.reportKey !== null,
-    encoding: task.slabKey ? encoding : null,
-  });
+  }, task.slabKey ? encoding : null);
+  const batchSize = spec.batch;
+  const work = openSlabWork(spec);
   const obpv = encoding.bytesPerVoxel;
   const a = run.affine;
   const aInv = invert4(a);

@@ -24,8 +24,8 @@ import {
   releaseWork,
   wasmAvailable,
 } from "../shared/wasm/wasm_kernels.ts";
-import { resliceBatch } from "./reslice.ts";
-import { framesPerChunk } from "./read_frames.ts";
+import { resliceWork } from "./reslice.ts";
+import type { SlabSpec } from "../shared/slab_work.ts";
 import { EventLoopTurns } from "./event_loop.ts";
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -34,33 +34,30 @@ const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const TOUCH_BYTES = 4 * 1024 * 1024;
 
 /**
+ * The layout of the job's largest slab, as its reslice task makes it (a
+ * whole-volume brain: the most carpet rows).
+ */
+function warmSlab({ run, options, slabFrames }: WarmHint): SlabSpec {
+  const brain = new Uint8Array(frameVoxels(run)).fill(1);
+  return resliceWork(run, slabFrames, options, { mask: brain, brain, report: true }, {
+    datatype: options.dtype === "float32" ? DT.FLOAT32 : run.datatype,
+    slope: 1,
+    inter: 0,
+  });
+}
+
+/**
  * The warm-up as steps of a few ms each (see {@link warmUp}): none holds
  * the work memory past its end, so a task that comes between two steps
  * finds it free.
  */
 export function* warmUpSteps(hint: WarmHint): Generator<void> {
   if (!wasmAvailable()) return;
-  const { run, options, slabFrames } = hint;
+  const { run, options } = hint;
   const [nx, ny, nz] = run.dims;
   const n3 = frameVoxels(run);
-  // reslicing: the largest slab's layout (a whole-volume brain: the most carpet rows), one
-  // blank frame through every step
-  const brain = new Uint8Array(n3).fill(1);
-  const slab = new WasmSlab({
-    run,
-    frames: slabFrames,
-    chunkFrames: framesPerChunk(run),
-    batch: resliceBatch(n3),
-    degree: options.interpReslice,
-    mask: brain,
-    brain,
-    report: true,
-    encoding: {
-      datatype: options.dtype === "float32" ? DT.FLOAT32 : run.datatype,
-      slope: 1,
-      inter: 0,
-    },
-  });
+  // reslicing: the largest slab's layout, one blank frame through every step
+  const slab = new WasmSlab(warmSlab(hint));
   try {
     const bytes = slab.chunkBuffer(0, 1).fill(0);
     slab.decodeChunk(bytes, 1, 0);
