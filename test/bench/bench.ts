@@ -20,7 +20,7 @@ import { ROOT } from "../helpers/cli.ts";
 import { benchRun } from "./bench_run.ts";
 import { simulateRun } from "../helpers/simulate.ts";
 import { syntheticHeader } from "../helpers/synthetic_header.ts";
-import { phaseCosts, type RunProfile, scaleOut } from "../../orchestrator/profile.ts";
+import { buildProfile, phaseCosts, type RunProfile, scaleOut } from "../../orchestrator/profile.ts";
 import { register } from "../../orchestrator/register.ts";
 import { DEFAULT_OPTIONS } from "../../shared/job.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
@@ -217,16 +217,16 @@ const gz1 = await e2eMedian(gzPath, ["--interp", "1", "--workers", "2"]);
 console.log(`end to end .nii.gz, --interp 1, 2 workers  ${fmt(gz1)}`);
 const def = await e2eMedian(niiPath, ["--workers", "2"]);
 console.log(`end to end .nii, defaults, 2 workers       ${fmt(def)}`);
-{
-  // The scale-out model from the profile of the default run (see orchestrator/profile.ts).
-  const c = phaseCosts(def.profile);
+/** The scale-out model of a run's profile (see orchestrator/profile.ts). */
+function printScaleOut(title: string, profile: RunProfile): void {
+  const c = phaseCosts(profile);
   console.log(
-    `scale-out model (defaults): serial ${(c.serialMs / 1000).toFixed(2)} s; ` +
+    `${title}: serial ${(c.serialMs / 1000).toFixed(2)} s; ` +
       c.phases.map((p) =>
         `${p.phase} ${p.perFrameMs.toFixed(1)} ms/frame + ${p.overheadMs.toFixed(0)} ms/invocation`
       ).join("; "),
   );
-  for (const row of scaleOut(def.profile, [1, 2, 10, 100, 1000])) {
+  for (const row of scaleOut(profile, [1, 2, 10, 100, 1000])) {
     console.log(
       `  ${String(row.functions).padStart(4)} functions: ${row.seconds.toFixed(2)} s, ` +
         `speed-up ${row.speedup.toFixed(1)}× over one function, serial share ${
@@ -235,6 +235,7 @@ console.log(`end to end .nii, defaults, 2 workers       ${fmt(def)}`);
     );
   }
 }
+printScaleOut("scale-out model (defaults, CLI)", def.profile);
 if (!values.quick) {
   const phases = (r: E2E) => (r.timings.estimate ?? 0) + (r.timings.reslice ?? 0);
   console.log(`end to end .nii, --interp 1, 1 worker      ${fmt(one)}`);
@@ -299,6 +300,40 @@ if (!values.quick) {
     return out;
   };
   const [w1, w2] = [await warm(1, PAIRS + 1), await warm(2, PAIRS + 1)];
+  // The scale-out model of a warm service: the default run's second job in one pool (its
+  // functions and the orchestrator compiled, as in `deno task serve`), beside the CLI's above.
+  const warmProfile = await (async () => {
+    const store = await Deno.makeTempDir({ dir, prefix: "warm-model-" });
+    const layout = storeLayout(store);
+    await Deno.mkdir(layout.objects, { recursive: true });
+    const kv = await KvJobStore.open(layout.kvPath);
+    const pool = chooseInvoker(layout, 2, null);
+    const ports = runtimePorts(new LocalFolderStore(layout.objects), kv, pool);
+    const slash = niiPath.lastIndexOf("/");
+    const input = {
+      name: niiPath,
+      store: new LocalFolderStore(niiPath.slice(0, slash)),
+      key: niiPath.slice(slash + 1),
+    };
+    try {
+      let profile: RunProfile | null = null;
+      for (let j = 0; j < 2; j++) {
+        const t0 = performance.now();
+        const s = await register({
+          input,
+          options: DEFAULT_OPTIONS,
+          outputs: new LocalFolderStore(`${store}/out`),
+          force: true,
+        }, ports);
+        profile = buildProfile(s.job, s.frames, 2, s.timings, performance.now() - t0, s.tasks);
+      }
+      return profile!;
+    } finally {
+      await pool.close();
+      await ports.rasterizer.close?.();
+      kv.close();
+    }
+  })();
   const range = (v: number[]) =>
     `${(Math.min(...v) / 1000).toFixed(2)}–${(Math.max(...v) / 1000).toFixed(2)} s`;
   console.log(
@@ -307,6 +342,7 @@ if (!values.quick) {
     }× (medians ${(median(w1) / 1000).toFixed(2)} s vs ${(median(w2) / 1000).toFixed(2)} s; ` +
       `ranges ${range(w1)} and ${range(w2)})`,
   );
+  printScaleOut("scale-out model (defaults, warm service: a pool's second job)", warmProfile);
 }
 if (!values.quick) {
   // Peak memory on a 1000-frame run (the 200 simulated frames five times over): the input is
