@@ -22,7 +22,7 @@ import { simulateRun } from "../helpers/simulate.ts";
 import { syntheticHeader } from "../helpers/synthetic_header.ts";
 import { buildProfile, phaseCosts, type RunProfile, scaleOut } from "../../orchestrator/profile.ts";
 import { register } from "../../orchestrator/register.ts";
-import { DEFAULT_OPTIONS } from "../../shared/job.ts";
+import { DEFAULT_OPTIONS, type JobOptions } from "../../shared/job.ts";
 import { KvJobStore } from "../../infra/deno/kv_job_store.ts";
 import { LocalFolderStore } from "../../infra/deno/local_object_store.ts";
 import { runtimePorts } from "../../infra/deno/runtime_ports.ts";
@@ -266,10 +266,14 @@ if (!values.quick) {
     }`,
   );
   // A long-lived pool (as `deno task serve` keeps one): jobs run one after another in one
-  // process; the first job of each pool compiles its workers' code and is left out.
-  // One pool after the other (two pools side by side slow each other's jobs down).
-  const warm = async (workers: number, jobs: number): Promise<number[]> => {
-    const store = await Deno.makeTempDir({ dir, prefix: `warm${workers}-` });
+  // process. One pool after the other (two pools side by side slow each other's jobs down).
+  /** `jobs` runs of `options` one after another in one pool of `workers`; each job's profile. */
+  const inOnePool = async (
+    workers: number,
+    jobs: number,
+    options: JobOptions,
+  ): Promise<RunProfile[]> => {
+    const store = await Deno.makeTempDir({ dir, prefix: `pool${workers}-` });
     const layout = storeLayout(store);
     await Deno.mkdir(layout.objects, { recursive: true });
     const kv = await KvJobStore.open(layout.kvPath);
@@ -281,16 +285,19 @@ if (!values.quick) {
       store: new LocalFolderStore(niiPath.slice(0, slash)),
       key: niiPath.slice(slash + 1),
     };
-    const out: number[] = [];
+    const out: RunProfile[] = [];
     try {
       for (let j = 0; j < jobs; j++) {
+        const t0 = performance.now();
         const s = await register({
           input,
-          options: { ...DEFAULT_OPTIONS, interpEstimate: 1, interpReslice: 1 },
+          options,
           outputs: new LocalFolderStore(`${store}/out`),
           force: true,
         }, ports);
-        if (j > 0) out.push((s.timings.estimate ?? 0) + (s.timings.reslice ?? 0));
+        out.push(
+          buildProfile(s.job, s.frames, workers, s.timings, performance.now() - t0, s.tasks),
+        );
       }
     } finally {
       await pool.close();
@@ -299,41 +306,15 @@ if (!values.quick) {
     }
     return out;
   };
+  // The first job of each pool compiles its workers' code and is left out.
+  const warm = async (workers: number, jobs: number): Promise<number[]> =>
+    (await inOnePool(workers, jobs, { ...DEFAULT_OPTIONS, interpEstimate: 1, interpReslice: 1 }))
+      .slice(1)
+      .map((p) => (p.phases.estimate ?? 0) + (p.phases.reslice ?? 0));
   const [w1, w2] = [await warm(1, PAIRS + 1), await warm(2, PAIRS + 1)];
   // The scale-out model of a warm service: the default run's second job in one pool (its
   // functions and the orchestrator compiled, as in `deno task serve`), beside the CLI's above.
-  const warmProfile = await (async () => {
-    const store = await Deno.makeTempDir({ dir, prefix: "warm-model-" });
-    const layout = storeLayout(store);
-    await Deno.mkdir(layout.objects, { recursive: true });
-    const kv = await KvJobStore.open(layout.kvPath);
-    const pool = chooseInvoker(layout, 2, null);
-    const ports = runtimePorts(new LocalFolderStore(layout.objects), kv, pool);
-    const slash = niiPath.lastIndexOf("/");
-    const input = {
-      name: niiPath,
-      store: new LocalFolderStore(niiPath.slice(0, slash)),
-      key: niiPath.slice(slash + 1),
-    };
-    try {
-      let profile: RunProfile | null = null;
-      for (let j = 0; j < 2; j++) {
-        const t0 = performance.now();
-        const s = await register({
-          input,
-          options: DEFAULT_OPTIONS,
-          outputs: new LocalFolderStore(`${store}/out`),
-          force: true,
-        }, ports);
-        profile = buildProfile(s.job, s.frames, 2, s.timings, performance.now() - t0, s.tasks);
-      }
-      return profile!;
-    } finally {
-      await pool.close();
-      await ports.rasterizer.close?.();
-      kv.close();
-    }
-  })();
+  const warmProfile = (await inOnePool(2, 2, DEFAULT_OPTIONS))[1]!;
   const range = (v: number[]) =>
     `${(Math.min(...v) / 1000).toFixed(2)}–${(Math.max(...v) / 1000).toFixed(2)} s`;
   console.log(
